@@ -1,0 +1,159 @@
+"""The ``paperbot`` command: review a change locally, audit a list, run the service."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from bot import config as config_mod
+from bot.errors import ConfigError, InputError, PaperbotError
+
+
+def read_source(spec: str) -> str:
+    """A file path, or ``REV:path`` read from the git repository in the current directory."""
+    path = Path(spec)
+    if path.is_file():
+        data = path.read_bytes()
+    elif ":" in spec and not path.exists():
+        try:
+            data = subprocess.run(
+                ["git", "show", spec], check=True, capture_output=True, timeout=30
+            ).stdout
+        except FileNotFoundError:
+            raise InputError(f"{spec}: git is not installed, cannot read a revision") from None
+        except subprocess.CalledProcessError as exc:
+            detail = exc.stderr.decode(errors="replace").strip().splitlines()
+            raise InputError(f"{spec}: {detail[-1] if detail else 'git show failed'}") from None
+    else:
+        raise InputError(f"{spec}: no such file (or git REV:path)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{spec}: not UTF-8 text") from None
+
+
+def _load_config(args: argparse.Namespace) -> config_mod.Config:
+    toml = None
+    if getattr(args, "config", None):
+        try:
+            toml = Path(args.config).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{args.config}: cannot read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{args.config}: not UTF-8 text") from None
+    return config_mod.load(criteria_toml=toml, criteria_source=getattr(args, "config", None) or "")
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from bot import engine, render
+
+    cfg = _load_config(args)
+    base_text, head_text = read_source(args.base), read_source(args.head)
+    base, head, diff = engine.prepare(base_text, head_text, cfg.criteria)
+    facts = None
+    if not args.offline and cfg.net.enabled:
+        from bot.cache import Cache
+        from bot.netcheck import gather
+
+        with Cache.open(cfg.service.db_path) as cache:
+            facts = gather(base, head, diff, cfg, cache=cache)
+    result = engine.review_parsed(base, head, diff, cfg, facts)
+    if args.format == "json":
+        print(json.dumps(render.as_json(result, cfg), indent=2, ensure_ascii=False))
+    else:
+        print(render.markdown(result, cfg), end="")
+    return 1 if result.verdict == "request_changes" else 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.links import audit
+
+    cfg = _load_config(args)
+    if args.allow_private:
+        cfg = replace(cfg, net=replace(cfg.net, allow_private=True))
+    read_source(args.file)  # fail early and clearly on a missing or binary file
+    return audit(args.file, cfg, sys.stdout, fmt=args.format)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.webhook import create_app
+
+    cfg = _load_config(args)
+    create_app(cfg).run(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.worker import run
+
+    run(_load_config(args))
+    return 0
+
+
+def cmd_review_pr(args: argparse.Namespace) -> int:
+    from bot.job import run_review
+
+    if args.repo.count("/") != 1:
+        raise InputError(f"{args.repo}: expected OWNER/REPO")
+    print(run_review(_load_config(args), args.repo, args.number, dry_run=args.dry_run))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paperbot", description="Review changes to a curated list of papers."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("review", help="review the change from BASE to HEAD")
+    p.add_argument("base", metavar="BASE", help="file path or git REV:path")
+    p.add_argument("head", metavar="HEAD", help="file path or git REV:path")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("--offline", action="store_true", help="skip link and citation checks")
+    p.add_argument("--config", metavar="FILE", help="criteria TOML (like .github/paperbot.toml)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("audit", help="check every link of a whole list")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text")
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="also fetch loopback/private addresses (for local test webs only)",
+    )
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("serve", help="run the webhook service (development server)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the queue worker")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("review-pr", help="review one pull request now, as the bot would")
+    p.add_argument("repo", metavar="OWNER/REPO")
+    p.add_argument("number", type=int)
+    p.add_argument("--dry-run", action="store_true", help="print what would be posted")
+    p.set_defaults(func=cmd_review_pr)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PaperbotError as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""The one configuration object: the list's criteria (repository TOML) plus the deployment (env).
+
+This is the only module that reads ``os.environ``; everything else receives a ``Config``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from bot.errors import ConfigError
+
+CONFIG_PATH = ".github/paperbot.toml"
+
+DEFAULT_THRESHOLDS = {2016: 30, 2015: 100, 2014: 200, 2013: 300, 2012: 400}
+
+# Sections whose papers do not count towards the top 100, matched on words in the heading.
+DEFAULT_OUTSIDE_TOP = (
+    "new paper",
+    "old paper",
+    "classic paper",
+    "papers worth reading",
+    "more than top 100",
+    "appendix",
+    "hw / sw",
+    "hardware",
+    "dataset",
+    "book",
+    "survey",
+    "video lectures",
+)
+
+# Sections whose bullets are not papers at all (table of contents, people, resources, prose).
+DEFAULT_NOT_PAPERS = (
+    "contents",
+    "researchers",
+    "video lectures",
+    "background",
+    "criteria",
+    "contributing",
+    "acknowledgement",
+    "license",
+)
+
+REVIEW_EVENTS = ("COMMENT", "REQUEST_CHANGES", "APPROVE")
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the list asks of a paper; a repository overrides any of it in its TOML."""
+
+    list_path: str = "README.md"
+    top_cap: int = 100
+    window: tuple[int, int] = (2012, 2016)
+    thresholds: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    bold_thresholds: Mapping[int, int] = field(
+        default_factory=lambda: {y: 2 * n for y, n in DEFAULT_THRESHOLDS.items()}
+    )
+    bold_mark: str = ":sparkles:"
+    outside_top: tuple[str, ...] = DEFAULT_OUTSIDE_TOP
+    not_papers: tuple[str, ...] = DEFAULT_NOT_PAPERS
+    new_section: str = "New Papers"
+    old_section: str = "Old Papers"
+    disabled_rules: frozenset[str] = frozenset()
+    title_similarity: float = 92.0  # rapidfuzz ratio at or above which two titles are one paper
+    review_event: str = "COMMENT"
+
+    def threshold(self, year: int | None, bold: bool) -> int | None:
+        if year is None:
+            return None
+        table = self.bold_thresholds if bold else self.thresholds
+        return table.get(year)
+
+    def is_top_section(self, heading: str) -> bool:
+        low = heading.lower()
+        return not any(word in low for word in self.outside_top)
+
+    def holds_papers(self, heading: str) -> bool:
+        low = heading.lower()
+        return not any(word in low for word in self.not_papers)
+
+
+@dataclass(frozen=True)
+class NetSettings:
+    """How the network phase behaves: limits, timeouts and where the scholarly APIs live."""
+
+    enabled: bool = True
+    budget_seconds: float = 25.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    max_concurrency: int = 64
+    per_host: int = 8
+    max_redirects: int = 5
+    retries: int = 2
+    retry_after_cap: float = 5.0
+    allow_private: bool = False  # only for tests and benchmarks on loopback
+    user_agent: str = "paperbot/0.1 (+https://github.com/paperbot)"
+    semantic_scholar_url: str = "https://api.semanticscholar.org/graph/v1"
+    semantic_scholar_key: str | None = None
+    openalex_url: str = "https://api.openalex.org"
+    openalex_key: str | None = None
+    openalex_mailto: str | None = None
+    arxiv_url: str = "https://export.arxiv.org/api/query"
+    crossref_url: str = "https://api.crossref.org"
+    link_ttl_seconds: int = 6 * 3600
+    metadata_ttl_seconds: int = 7 * 24 * 3600
+    arxiv_interval_seconds: float = 3.0  # arXiv's terms: one request every 3 s
+    doi_url: str = "https://doi.org"  # DOI handle API, to tell a registered DOI from a dead one
+    crossref_mailto: str | None = None  # joins Crossref's polite pool
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The deployed bot: secrets, GitHub access, the database."""
+
+    webhook_secret: str | None = None
+    dry_run: bool = False
+    github_token: str | None = None
+    app_id: str | None = None
+    private_key: str | None = None
+    github_api_url: str = "https://api.github.com"
+    db_path: str = "paperbot.sqlite3"
+    max_body_bytes: int = 5 * 1024 * 1024
+    job_attempts: int = 5
+    inline_worker: bool = True  # run the queue worker as a thread of the web process
+
+
+@dataclass(frozen=True)
+class Config:
+    criteria: Criteria = field(default_factory=Criteria)
+    net: NetSettings = field(default_factory=NetSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+
+
+def _int_map(value: Any, key: str) -> dict[int, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a table of year = citations")
+    out: dict[int, int] = {}
+    for year, count in value.items():
+        try:
+            y = int(year)
+        except ValueError:
+            raise ConfigError(f"{key}.{year}: the key must be a year") from None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ConfigError(f"{key}.{year}: expected a non-negative whole number")
+        out[y] = count
+    return out
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], key: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{key}: expected {names}, got {type(value).__name__}")
+    return value
+
+
+_LIST_KEYS = {
+    "path": "list_path",
+    "top_cap": "top_cap",
+    "bold_mark": "bold_mark",
+    "new_section": "new_section",
+    "old_section": "old_section",
+    "outside_top": "outside_top",
+    "not_papers": "not_papers",
+    "window": "window",
+    "title_similarity": "title_similarity",
+}
+
+
+def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None = None) -> Criteria:
+    """Read a repository's TOML; every mistake names its key, so a maintainer can fix it."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    criteria = base or Criteria()
+    known = {"list", "thresholds", "bold_thresholds", "rules", "review"}
+    for key in doc:
+        if key not in known:
+            raise ConfigError(f"{source}: unknown table [{key}] (known: {', '.join(sorted(known))})")
+    changes: dict[str, Any] = {}
+    for key, value in _expect(doc.get("list", {}), dict, "list").items():
+        attr = _LIST_KEYS.get(key)
+        if attr is None:
+            raise ConfigError(f"{source}: unknown key list.{key}")
+        name = f"list.{key}"
+        if attr == "top_cap":
+            if _expect(value, int, name) < 1:
+                raise ConfigError(f"{source}: {name} must be at least 1")
+        elif attr == "title_similarity":
+            if not 50 <= _expect(value, (int, float), name) <= 100:
+                raise ConfigError(f"{source}: {name} must be between 50 and 100")
+            value = float(value)
+        elif attr == "window":
+            _expect(value, list, name)
+            if len(value) != 2 or not all(isinstance(y, int) for y in value) or value[0] > value[1]:
+                raise ConfigError(f"{source}: {name} must be [first_year, last_year]")
+            value = (value[0], value[1])
+        elif attr in ("outside_top", "not_papers"):
+            _expect(value, list, name)
+            if not all(isinstance(s, str) for s in value):
+                raise ConfigError(f"{source}: {name} must be a list of strings")
+            value = tuple(s.lower() for s in value)
+        else:
+            _expect(value, str, name)
+        changes[attr] = value
+    if "thresholds" in doc:
+        changes["thresholds"] = _int_map(doc["thresholds"], "thresholds")
+        if "bold_thresholds" not in doc:
+            changes["bold_thresholds"] = {y: 2 * n for y, n in changes["thresholds"].items()}
+    if "bold_thresholds" in doc:
+        changes["bold_thresholds"] = _int_map(doc["bold_thresholds"], "bold_thresholds")
+    rules = _expect(doc.get("rules", {}), dict, "rules")
+    for key in rules:
+        if key != "disabled":
+            raise ConfigError(f"{source}: unknown key rules.{key}")
+    if "disabled" in rules:
+        disabled = _expect(rules["disabled"], list, "rules.disabled")
+        from bot.rules import RULE_IDS
+
+        for rule in disabled:
+            if rule not in RULE_IDS:
+                raise ConfigError(
+                    f"{source}: rules.disabled: unknown rule {rule!r} "
+                    f"(known: {', '.join(RULE_IDS)})"
+                )
+        changes["disabled_rules"] = frozenset(disabled)
+    review = _expect(doc.get("review", {}), dict, "review")
+    for key, value in review.items():
+        if key != "event":
+            raise ConfigError(f"{source}: unknown key review.{key}")
+        if _expect(value, str, "review.event").upper() not in REVIEW_EVENTS:
+            raise ConfigError(f"{source}: review.event must be one of {', '.join(REVIEW_EVENTS)}")
+        changes["review_event"] = value.upper()
+    try:
+        return replace(criteria, **changes)
+    except TypeError as exc:  # pragma: no cover - guarded above
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _env_value(raw: str, kind: type, name: str) -> Any:
+    if kind is bool:
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+    return raw
+
+
+def _from_env(cls: type, prefix: str, env: Mapping[str, str], names: Mapping[str, str]) -> Any:
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        name = names.get(f.name, prefix + f.name.upper())
+        if name in env:
+            kind = {"bool": bool, "int": int, "float": float}.get(str(f.type), str)
+            values[f.name] = _env_value(env[name], kind, name)
+    return cls(**values)
+
+
+_SERVICE_ENV = {
+    "webhook_secret": "GITHUB_WEBHOOK_SECRET",
+    "github_token": "GITHUB_TOKEN",
+    "app_id": "GITHUB_APP_ID",
+    "private_key": "GITHUB_PRIVATE_KEY",
+    "github_api_url": "GITHUB_API_URL",
+    "dry_run": "PAPERBOT_DRY_RUN",
+    "db_path": "PAPERBOT_DB",
+}
+
+
+def load(
+    env: Mapping[str, str] | None = None,
+    criteria_toml: str | None = None,
+    criteria_source: str = "--config",
+) -> Config:
+    """Build the configuration once, at start-up, from the environment (and a TOML file)."""
+    env = os.environ if env is None else env
+    criteria = Criteria()
+    if criteria_toml is not None:
+        criteria = parse_criteria(criteria_toml, source=criteria_source)
+    service = _from_env(ServiceSettings, "PAPERBOT_", env, _SERVICE_ENV)
+    if service.private_key and "\\n" in service.private_key:
+        service = replace(service, private_key=service.private_key.replace("\\n", "\n"))
+    net = _from_env(NetSettings, "PAPERBOT_NET_", env, {})
+    return Config(criteria=criteria, net=net, service=service)
