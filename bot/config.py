@@ -180,7 +180,9 @@ def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None =
     known = {"list", "thresholds", "bold_thresholds", "rules", "review"}
     for key in doc:
         if key not in known:
-            raise ConfigError(f"{source}: unknown table [{key}] (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{source}: unknown table [{key}] (known: {', '.join(sorted(known))})"
+            )
     changes: dict[str, Any] = {}
     for key, value in _expect(doc.get("list", {}), dict, "list").items():
         attr = _LIST_KEYS.get(key)

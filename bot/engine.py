@@ -11,7 +11,9 @@ from bot.parse import parse
 from bot.rules import RULES, RuleContext
 
 
-def prepare(base_text: str, head_text: str, criteria: Criteria) -> tuple[PaperList, PaperList, Diff]:
+def prepare(
+    base_text: str, head_text: str, criteria: Criteria
+) -> tuple[PaperList, PaperList, Diff]:
     """Parse both versions and diff them; the network phase needs this before the rules run."""
     base = parse(base_text, criteria)
     head = parse(head_text, criteria)

@@ -1,4 +1,4 @@
-"""Errors a user can cause and fix, each turned into one clear message by the CLI and the webhook."""
+"""Errors a user can cause and fix, each turned into one clear message by the CLI and webhook."""
 
 
 class PaperbotError(Exception):

@@ -14,7 +14,9 @@ _ARXIV = re.compile(
     r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
     re.IGNORECASE,
 )
-_DOI = re.compile(r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/|pdfplus/|epdf/)?)(10\.\d{4,9}/[^\s?#]+)", re.I)
+_DOI = re.compile(
+    r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/|pdfplus/|epdf/)?)(10\.\d{4,9}/[^\s?#]+)", re.I
+)
 
 
 def arxiv_id(url: str) -> str | None:
@@ -42,8 +44,11 @@ def normalise_url(url: str) -> str:
 
 
 def normalise_title(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = title
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return text.strip()
 

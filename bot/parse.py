@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -13,6 +15,9 @@ from bot.identity import identify
 from bot.model import Entry, Link, PaperList, Section
 
 _md = MarkdownIt("commonmark")
+# Block structure only; the inline content of list items is parsed on demand, once per distinct
+# line, since base and head share almost every line.
+_md_blocks = MarkdownIt("commonmark").disable("inline")
 
 # "(2015)", "(Book, 2016)", "(Book, Jan 2017)": the first parenthesised group holding a year.
 _YEAR_GROUP = re.compile(r"\((?P<inner>[^()]*?\b(?P<year>(?:19|20)\d{2})\b[^()]*)\)")
@@ -20,7 +25,13 @@ _BARE_YEAR = re.compile(r"\((?P<year>(?:19|20)\d{2})\b")
 _LABEL_LINK = re.compile(r"\[\[(?P<label>[^\]]*)\]\](?P<gap>\s*)(?:\((?P<url>[^)]*)\))?")
 
 
-def _is_anchor_only(children: list[Token]) -> bool:
+@lru_cache(maxsize=8192)
+def _inline(content: str) -> tuple[Token, ...]:
+    tokens = _md.parseInline(content)
+    return tuple(tokens[0].children or ()) if tokens else ()
+
+
+def _is_anchor_only(children: tuple[Token, ...]) -> bool:
     hrefs = [str(t.attrs.get("href", "")) for t in children if t.type == "link_open"]
     return bool(hrefs) and all(h.startswith("#") for h in hrefs)
 
@@ -80,10 +91,11 @@ def _entry_fields(text: str) -> tuple[str, int | None, str]:
     return title, year, authors
 
 
-def _make_entry(
-    raw: str, line: int, section: Section, children: list[Token], criteria: Criteria
-) -> Entry:
-    text = re.sub(r"\*\*|__", "", raw.lstrip().lstrip("-*+").strip())
+@lru_cache(maxsize=8192)
+def _read_line(raw: str, content: str, bold_mark: str) -> dict[str, Any]:
+    """Everything an entry says about itself; cached because base and head share most lines."""
+    children = list(_inline(content))
+    text = re.sub(r"\*\*|__", "", re.sub(r"^\s*[-*+]\s+", "", raw)).strip()
     bold_title = None
     for i, token in enumerate(children):
         if token.type == "strong_open" and i + 1 < len(children):
@@ -93,22 +105,21 @@ def _make_entry(
     if bold_title:
         title = bold_title.strip()
     links = _token_links(children)
-    problems = link_problems(raw)
-    known = {link.url for link in links}
-    links += [p for p in problems if p.url not in known or not p.url]
-    return Entry(
-        line=line,
-        raw=raw,
-        section=section.title,
-        title=title,
-        year=year,
-        authors=authors,
-        links=tuple(links),
-        bold=raw.lstrip("-*+ ").startswith("**"),
-        sparkles=criteria.bold_mark in raw,
-        identity=identify(title, [link.url for link in links if not link.problem]),
-        top100=section.top100,
-    )
+    for problem in link_problems(raw):
+        at = next((i for i, lk in enumerate(links) if problem.url and lk.url == problem.url), None)
+        if at is None:
+            links.append(problem)
+        else:
+            links[at] = problem
+    return {
+        "title": title,
+        "year": year,
+        "authors": authors,
+        "links": tuple(links),
+        "bold": bool(re.match(r"\s*[-*+]\s+(\*\*|__)", raw)),
+        "sparkles": bold_mark in raw,
+        "identity": identify(title, [link.url for link in links if not link.problem]),
+    }
 
 
 def parse(text: str, criteria: Criteria) -> PaperList:
@@ -116,7 +127,7 @@ def parse(text: str, criteria: Criteria) -> PaperList:
     if "\x00" in text:
         raise NotAListError("the file is binary, not a markdown list")
     lines = tuple(text.splitlines())
-    tokens = _md.parse(text)
+    tokens = _md_blocks.parse(text)
     sections: list[Section] = []
     entries: list[Entry] = []
     current: Section | None = None
@@ -144,10 +155,18 @@ def parse(text: str, criteria: Criteria) -> PaperList:
             item_line = token.map[0]
         elif token.type == "inline" and item_line is not None:
             start, item_line = item_line, None
-            children = token.children or []
-            if current is None or _is_anchor_only(children):
+            if current is None or _is_anchor_only(_inline(token.content)):
                 continue
-            entries.append(_make_entry(lines[start], start + 1, current, children, criteria))
+            raw = lines[start]
+            entries.append(
+                Entry(
+                    line=start + 1,
+                    raw=raw,
+                    section=current.title,
+                    top100=current.top100,
+                    **_read_line(raw, token.content, criteria.bold_mark),
+                )
+            )
     if not entries and not sections:
         raise NotAListError("no headings and no paper entries: this is not a markdown paper list")
     return PaperList(sections=tuple(sections), entries=tuple(entries), lines=lines)

@@ -102,9 +102,11 @@ def _network_note(review: Review) -> str:
             "offline review._"
         )
     if review.facts.incomplete:
-        return "_Not finished within the time budget, reported as unverified: " + neutral(
-            "; ".join(review.facts.incomplete)
-        ) + "._"
+        return (
+            "_Not finished within the time budget, reported as unverified: "
+            + neutral("; ".join(review.facts.incomplete))
+            + "._"
+        )
     return ""
 
 
@@ -156,9 +158,7 @@ def inline_comments(review: Review) -> list[InlineComment]:
             by_line.setdefault(finding.line, []).append(finding)
     out = []
     for line, group in sorted(by_line.items()):
-        body = "\n".join(
-            f"{_ICON[f.severity]} **{f.rule}**: {neutral(f.message)}" for f in group
-        )
+        body = "\n".join(f"{_ICON[f.severity]} **{f.rule}**: {neutral(f.message)}" for f in group)
         suggestion = next((f.suggestion for f in group if f.suggestion), None)
         if suggestion:
             body += "\n\n" + fenced(suggestion, "suggestion")
