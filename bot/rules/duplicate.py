@@ -43,47 +43,49 @@ def _useful_keys(entry: Entry) -> list[str]:
     return [k for k in keys(entry.identity) if not (k.startswith("url:") and "/" not in k)]
 
 
+def _candidates(
+    entry: Entry, index: dict[str, list[Entry]], ctx: RuleContext
+) -> Iterator[tuple[Entry, str, bool]]:
+    """Entries that may be the same paper, strongest evidence first: (entry, why, by title)."""
+    for key in _useful_keys(entry):
+        kind = key.split(":", 1)[0]
+        for other in index[key]:
+            yield other, f"same {_KEY_NAMES[kind]}", kind == "title"
+    if entry.identity.title:
+        for _, score, i in process.extract(
+            entry.identity.title,
+            [e.identity.title for e in ctx.head.entries],
+            scorer=fuzz.ratio,
+            score_cutoff=ctx.criteria.title_similarity,
+            limit=5,
+        ):
+            yield ctx.head.entries[i], f"near-identical title, {score:.0f}% alike", True
+
+
 def duplicate(ctx: RuleContext) -> Iterator[Finding]:
     index: dict[str, list[Entry]] = defaultdict(list)
     for entry in ctx.head.entries:
         for key in _useful_keys(entry):
             index[key].append(entry)
-    titles = [e.identity.title for e in ctx.head.entries]
     touched = {id(e) for e in ctx.touched}
     for entry in ctx.touched:
-        twin, why = None, ""
-        for key in _useful_keys(entry):
-            kind = key.split(":", 1)[0]
-            for other in index[key]:
-                if other is entry or (kind == "title" and not _same_paper_by_title(entry, other)):
-                    continue
+        twin = next(
+            (
+                (other, why)
+                for other, why, by_title in _candidates(entry, index, ctx)
+                if other is not entry
+                and not (by_title and not _same_paper_by_title(entry, other))
                 # When the PR adds the same paper twice, blame the later line only.
-                if id(other) in touched and other.line > entry.line:
-                    continue
-                twin, why = other, f"same {_KEY_NAMES[kind]}"
-                break
-            if twin:
-                break
-        if twin is None and entry.identity.title:
-            for _, score, i in process.extract(
-                entry.identity.title,
-                titles,
-                scorer=fuzz.ratio,
-                score_cutoff=ctx.criteria.title_similarity,
-                limit=5,
-            ):
-                other = ctx.head.entries[i]
-                if other is entry or not _same_paper_by_title(entry, other):
-                    continue
-                if id(other) in touched and other.line > entry.line:
-                    continue
-                twin, why = other, f"near-identical title, {score:.0f}% alike"
-                break
+                and not (id(other) in touched and other.line > entry.line)
+            ),
+            None,
+        )
         if twin:
+            other, why = twin
             yield Finding(
                 "duplicate",
                 "error",
                 entry.line,
-                f'"{entry.title}" is already listed at line {twin.line} in "{twin.section}" '
+                f'"{entry.title}" is already listed at line {other.line} in "{other.section}" '
                 f"({why}). Keep one entry.",
             )
