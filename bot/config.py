@@ -108,6 +108,7 @@ class NetSettings:
     link_ttl_seconds: int = 6 * 3600
     metadata_ttl_seconds: int = 7 * 24 * 3600
     arxiv_interval_seconds: float = 3.0  # arXiv's terms: one request every 3 s
+    semantic_scholar_interval_seconds: float = 1.0  # S2 keys are limited to 1 request/s
     doi_url: str = "https://doi.org"  # DOI handle API, to tell a registered DOI from a dead one
     crossref_mailto: str | None = None  # joins Crossref's polite pool
 
@@ -126,6 +127,7 @@ class ServiceSettings:
     max_body_bytes: int = 5 * 1024 * 1024
     job_attempts: int = 5
     inline_worker: bool = True  # run the queue worker as a thread of the web process
+    github_write_interval: float = 1.0  # seconds between writes: GitHub's secondary rate limits
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.model import Change, Entry, Finding, Review
+from bot.rules.net import removal_candidates
 
 MARKER = "<!-- paperbot -->"
 SCHEMA_VERSION = 1
@@ -61,6 +62,11 @@ def _citations_cell(entry: Entry, review: Review, config: Config) -> str:
     return f"{meta.citations}{doubt}{limit} ({meta.source})"
 
 
+def _removal_cell(entry: Entry, review: Review) -> str:
+    weakest = removal_candidates(review.head, review.facts, entry)
+    return "; ".join(f"{neutral(e.title)} ({m.citations})" for e, m in weakest)
+
+
 def _change_row(change: Change, review: Review, config: Config) -> str:
     entry = change.entry
     what = change.kind
@@ -68,11 +74,13 @@ def _change_row(change: Change, review: Review, config: Config) -> str:
         what = f"moved from {neutral(change.before.section)}"
     elif change.kind == "edited":
         what = f"edited ({', '.join(change.fields)})"
+    entering = change.kind in ("added", "moved") and entry.top100
     cites = _citations_cell(entry, review, config) if change.kind in ("added", "moved") else ""
+    remove = _removal_cell(entry, review) if entering else ""
     line = f"L{entry.line}" if change.after else f"(was L{entry.line})"
     return (
         f"| {what} | {neutral(entry.title)} | {entry.year or '?'} | {neutral(entry.section)} "
-        f"| {line} | {cites} |"
+        f"| {line} | {cites} | {remove} |"
     )
 
 
@@ -116,8 +124,9 @@ def markdown(review: Review, config: Config) -> str:
     changes = review.diff.all
     if changes:
         lines += [
-            "| change | paper | year | section | line | citations / threshold |",
-            "|---|---|---|---|---|---|",
+            "| change | paper | year | section | line | citations / threshold "
+            "| lowest-cited in section (to remove) |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += [_change_row(c, review, config) for c in changes]
         lines.append("")

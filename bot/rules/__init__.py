@@ -28,6 +28,7 @@ Rule = Callable[[RuleContext], Iterable[Finding]]
 from bot.rules.balance import balance  # noqa: E402
 from bot.rules.duplicate import duplicate  # noqa: E402
 from bot.rules.entry import entry_format, link_syntax, section, year  # noqa: E402
+from bot.rules.net import NET_RULES  # noqa: E402
 
 OFFLINE_RULES: dict[str, Rule] = {
     "balance": balance,
@@ -37,6 +38,6 @@ OFFLINE_RULES: dict[str, Rule] = {
     "section": section,
     "format": entry_format,
 }
-RULES: dict[str, Rule] = dict(OFFLINE_RULES)
-NETWORK_RULE_IDS: tuple[str, ...] = ()
+RULES: dict[str, Rule] = {**OFFLINE_RULES, **NET_RULES}
+NETWORK_RULE_IDS: tuple[str, ...] = tuple(NET_RULES)
 RULE_IDS: tuple[str, ...] = tuple(RULES)

@@ -1,0 +1,372 @@
+"""The network phase of a review: gather the facts the network rules need, within a time budget.
+
+Only what the PR touched is checked: the links it adds or changes, the titles behind the arXiv,
+DOI and NIPS links of the entries it touched, and the citation counts of the papers it puts into
+the top 100. Everything runs concurrently; what the budget cuts short is named in
+``Facts.incomplete`` and left out of the facts, so the rules report it as unverified and the
+review is still posted. Answers are cached, so a re-run on an unchanged PR asks nobody anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot import scholar
+from bot.cache import Cache
+from bot.config import Config, NetSettings
+from bot.guard import Resolver
+from bot.identity import arxiv_id, doi
+from bot.links import BUDGET_DETAIL, check_links_async
+from bot.model import Diff, Entry, Facts, LinkStatus, PaperList, PaperMeta
+from bot.rules.net import needs_citations, new_urls
+
+_OLD_STYLE_CLASS = re.compile(r"^([a-z\-]+)\.[a-z]{2}/")
+_DOI_HOST = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.I)
+_NIPS_SLUG = re.compile(r"papers\.nips\.cc/paper/\d+-([a-z0-9-]+?)(?:\.pdf)?/?$", re.I)
+NIPS_URL = "the NIPS proceedings URL"
+GRACE_SECONDS = 0.25
+
+
+@dataclass
+class Plan:
+    """What to ask, worked out from the diff before any request."""
+
+    link_urls: list[str] = field(default_factory=list)  # for the link checker
+    arxiv_links: dict[str, str] = field(default_factory=dict)  # url -> id: exists via arXiv
+    doi_links: dict[str, str] = field(default_factory=dict)  # doi.org url -> doi: registered?
+    arxiv_titles: dict[str, str] = field(default_factory=dict)  # url -> arXiv id
+    doi_titles: dict[str, str] = field(default_factory=dict)  # url -> doi
+    slug_titles: dict[str, PaperMeta] = field(default_factory=dict)  # url -> title in the URL
+    papers: dict[int, scholar.PaperQuery] = field(default_factory=dict)  # head line -> paper
+    peers: dict[int, str] = field(default_factory=dict)  # head line -> cache key (cache only)
+
+
+def _arxiv(url: str) -> str | None:
+    """The id to ask arXiv for: old-style ids lose their subject class (math.GT/0309136 ->
+    math/0309136), and arXiv's own DOIs (10.48550/arXiv.<id>, at DataCite, not Crossref) count."""
+    found = arxiv_id(url)
+    if found is None:
+        prefix = "10.48550/arxiv."
+        registered = doi(url)
+        found = registered[len(prefix) :] if registered and registered.startswith(prefix) else None
+    return _OLD_STYLE_CLASS.sub(r"\1/", found) if found else None
+
+
+def paper_key(entry: Entry) -> str:
+    ident = entry.identity
+    return f"{ident.arxiv or ''}|{ident.doi or ''}|{ident.title}|{entry.year or ''}"
+
+
+def plan(head: PaperList, diff: Diff, config: Config) -> Plan:
+    out = Plan()
+    changes = [c for c in diff.added + diff.moved + diff.edited if c.after]
+    for change in changes:
+        entry = change.after
+        assert entry is not None
+        for url in new_urls(change):
+            if not url.lower().startswith(("http://", "https://")):
+                continue
+            if arxiv_id(url) and (found := _arxiv(url)):
+                out.arxiv_links[url] = found
+            elif _DOI_HOST.match(url) and (found := doi(url)):
+                out.doi_links[url] = found
+            elif url not in out.link_urls:
+                out.link_urls.append(url)
+        for link in entry.links:
+            url = link.url
+            if found := _arxiv(url):
+                out.arxiv_titles[url] = found
+            elif found := doi(url):
+                out.doi_titles[url] = found
+            elif slug := _NIPS_SLUG.search(url):
+                title = slug.group(1).replace("-", " ")
+                out.slug_titles[url] = PaperMeta(title, None, None, NIPS_URL, True, url)
+        year_known = entry.year is not None
+        if needs_citations(change) and (
+            not year_known or config.criteria.threshold(entry.year, entry.sparkles) is not None
+        ):
+            ident = entry.identity
+            arxiv = _OLD_STYLE_CLASS.sub(r"\1/", ident.arxiv) if ident.arxiv else None
+            out.papers[entry.line] = scholar.PaperQuery(
+                paper_key(entry), entry.title, entry.year, arxiv, ident.doi
+            )
+    sections = {head_entry.section for head_entry in head.entries if head_entry.line in out.papers}
+    for other in head.top100:
+        if other.section in sections and other.line not in out.papers:
+            out.peers[other.line] = paper_key(other)
+    return out
+
+
+def _meta_to_json(meta: PaperMeta | None) -> dict[str, Any]:
+    return {"meta": asdict(meta) if meta else None}
+
+
+def _meta_from_json(value: dict[str, Any]) -> PaperMeta | None:
+    meta = value.get("meta")
+    return PaperMeta(**meta) if meta else None
+
+
+class _Run:
+    """One gathering: the answers so far (from the cache or the network) and the cache policy."""
+
+    def __init__(self, plan: Plan, config: Config, cache: Cache | None) -> None:
+        self.plan = plan
+        self.net: NetSettings = config.net
+        self.similarity = config.criteria.title_similarity
+        self.cache = cache
+        self.links: dict[str, LinkStatus] = {}
+        self.arxiv: dict[str, PaperMeta | None] = {}
+        self.registered: dict[str, bool] = {}
+        self.crossref: dict[str, PaperMeta | None] = {}
+        self.papers: dict[int, PaperMeta | None] = {}
+        self.incomplete: list[str] = []
+
+    # cache ------------------------------------------------------------------------------------
+
+    def _get(self, kind: str, key: str) -> Any | None:
+        return self.cache.get(kind, key) if self.cache is not None else None
+
+    def _put(self, kind: str, key: str, value: Any, found: bool) -> None:
+        if self.cache is None:
+            return
+        ttl = self.net.metadata_ttl_seconds if found else self.net.link_ttl_seconds
+        with contextlib.suppress(sqlite3.Error):  # an unkept answer still serves this review
+            self.cache.put(kind, key, value, ttl)
+
+    def from_cache(self) -> None:
+        for arxiv in set(self.plan.arxiv_links.values()) | set(self.plan.arxiv_titles.values()):
+            if (hit := self._get("arxiv", arxiv)) is not None:
+                self.arxiv[arxiv] = _meta_from_json(hit)
+        for key in set(self.plan.doi_links.values()):
+            if (hit := self._get("doi", key)) is not None:
+                self.registered[key] = bool(hit["registered"])
+        for key in set(self.plan.doi_titles.values()):
+            if (hit := self._get("crossref", key)) is not None:
+                self.crossref[key] = _meta_from_json(hit)
+        for line, query in self.plan.papers.items():
+            if (hit := self._get("citations", query.key)) is not None:
+                self.papers[line] = _meta_from_json(hit)
+
+    def peers(self) -> dict[int, PaperMeta]:
+        known = {}
+        for line, key in self.plan.peers.items():
+            hit = self._get("citations", key)
+            meta = _meta_from_json(hit) if hit is not None else None
+            if meta is not None and meta.confident and meta.citations is not None:
+                known[line] = meta
+        return known
+
+    # work still to do -------------------------------------------------------------------------
+
+    def todo_arxiv(self) -> list[str]:
+        wanted = set(self.plan.arxiv_links.values()) | set(self.plan.arxiv_titles.values())
+        return sorted(wanted - set(self.arxiv))
+
+    def todo_registered(self) -> list[str]:
+        return sorted(set(self.plan.doi_links.values()) - set(self.registered))
+
+    def todo_crossref(self) -> list[str]:
+        return sorted(set(self.plan.doi_titles.values()) - set(self.crossref))
+
+    def todo_papers(self) -> list[scholar.PaperQuery]:
+        """One query per paper (a list may hold the same entry twice)."""
+        todo = {q.key: q for line, q in self.plan.papers.items() if line not in self.papers}
+        return list(todo.values())
+
+    # network ----------------------------------------------------------------------------------
+
+    async def fetch_arxiv(self, http: scholar.Http) -> None:
+        answers: dict[str, PaperMeta | None] = {}
+        await scholar.arxiv_titles(http, self.todo_arxiv(), answers)
+        for arxiv, meta in answers.items():
+            self.arxiv[arxiv] = meta
+            self._put("arxiv", arxiv, _meta_to_json(meta), meta is not None)
+
+    async def fetch_registered(self, http: scholar.Http) -> None:
+        for key in self.todo_registered():
+            answer = await scholar.doi_registered(http, [key])
+            if key in answer:
+                self.registered[key] = answer[key]
+                self._put("doi", key, {"registered": answer[key]}, answer[key])
+
+    async def fetch_crossref(self, http: scholar.Http) -> None:
+        for key in self.todo_crossref():
+            answer = await scholar.crossref_titles(http, [key])
+            if key in answer:
+                self.crossref[key] = answer[key]
+                self._put("crossref", key, _meta_to_json(answer[key]), answer[key] is not None)
+
+    async def fetch_papers(self, http: scholar.Http) -> None:
+        """Semantic Scholar first; OpenAlex for what it does not know for sure.
+
+        A sure answer is kept as soon as it arrives; "unknown" is cached only when both services
+        said so, never when one of them did not answer.
+        """
+        todo = self.todo_papers()
+        s2: dict[str, PaperMeta | None] = {}
+        await scholar.semantic_scholar(http, todo, self.similarity, s2)
+        for query in todo:
+            if (meta := s2.get(query.key)) is not None and meta.confident:
+                self._keep(query.key, meta, cache=True)
+        unsure = self.todo_papers()
+        openalex: dict[str, PaperMeta | None] = {}
+        await scholar.openalex(http, unsure, self.similarity, openalex)
+        for query in unsure:
+            if query.key not in s2 and query.key not in openalex and http.remaining() <= 0:
+                continue  # out of time, not out of luck: reported as incomplete
+            metas = [a[query.key] for a in (s2, openalex) if a.get(query.key) is not None]
+            best = next((m for m in metas if m and m.confident), metas[0] if metas else None)
+            both = query.key in s2 and query.key in openalex
+            self._keep(query.key, best, cache=both or bool(best and best.confident))
+
+    def _keep(self, key: str, meta: PaperMeta | None, cache: bool) -> None:
+        for line, query in self.plan.papers.items():
+            if query.key == key:
+                self.papers[line] = meta
+        if cache:
+            self._put("citations", key, _meta_to_json(meta), meta is not None)
+
+    async def check_links(self, deadline: float, resolver: Resolver | None) -> None:
+        found = await check_links_async(
+            self.plan.link_urls, self.net, self.cache, deadline=deadline, resolver=resolver
+        )
+        self.links.update(found)
+        late = sum(1 for status in found.values() if status.detail == BUDGET_DETAIL)
+        if late:
+            self.incomplete.append(f"links: {late} not checked within the time budget")
+
+    # facts ------------------------------------------------------------------------------------
+
+    def facts(self) -> Facts:
+        links = dict(self.links)
+        for url, arxiv in self.plan.arxiv_links.items():
+            if arxiv not in self.arxiv:
+                links[url] = LinkStatus(url, "unverified", "the arXiv export API did not answer")
+            elif self.arxiv[arxiv] is None:
+                links[url] = LinkStatus(url, "broken", f"arXiv has no paper {arxiv}", 404)
+            else:
+                links[url] = LinkStatus(url, "ok", "found through the arXiv export API", 200)
+        for url, key in self.plan.doi_links.items():
+            if key not in self.registered:
+                links[url] = LinkStatus(url, "unverified", "doi.org did not answer")
+            elif not self.registered[key]:
+                links[url] = LinkStatus(url, "broken", f"DOI {key} is not registered", 404)
+            else:
+                links[url] = LinkStatus(url, "ok", "DOI registered at doi.org", 200)
+        titles: dict[str, PaperMeta | None] = dict(self.plan.slug_titles)
+        for url, arxiv in self.plan.arxiv_titles.items():
+            titles[url] = self.arxiv.get(arxiv)
+        for url, key in self.plan.doi_titles.items():
+            titles[url] = self.crossref.get(key)
+        citations: dict[int, PaperMeta | None] = dict(self.peers())
+        citations.update(self.papers)
+        return Facts(links, citations, titles, tuple(self.incomplete))
+
+
+def gather(
+    base: PaperList,
+    head: PaperList,
+    diff: Diff,
+    config: Config,
+    cache: Cache | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    *,
+    resolver: Resolver | None = None,
+) -> Facts:
+    """Facts for the network rules, within ``config.net.budget_seconds``; never raises.
+
+    ``clock`` measures the budget (seconds, monotonic). ``resolver`` replaces DNS for the link
+    checker (tests). ``base`` is accepted for symmetry with the engine: the diff already says what
+    changed.
+    """
+    del base
+    deadline = clock() + config.net.budget_seconds
+    run = _Run(plan(head, diff, config), config, cache)
+    if not config.net.enabled:
+        run.incomplete.append("network checks are switched off (PAPERBOT_NET_ENABLED)")
+        return run.facts()
+    try:
+        run.from_cache()
+    except Exception as exc:  # a broken cache must not break the review
+        run.cache = None
+        run.incomplete.append(f"cache unavailable ({exc.__class__.__name__})")
+    try:
+        _run_sync(lambda: _gather(run, deadline, clock, resolver))
+    except Exception as exc:  # a bug here must cost the review its network facts, not its life
+        run.incomplete.append(f"network phase failed ({exc.__class__.__name__}: {exc})")
+    return run.facts()
+
+
+def _run_sync(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(make())
+        return
+    with ThreadPoolExecutor(1) as pool:  # called from async code: use a loop of our own
+        pool.submit(lambda: asyncio.run(make())).result()
+
+
+async def _guard(work: Awaitable[None], what: str, run: _Run) -> None:
+    try:
+        await work
+    except Exception as exc:
+        run.incomplete.append(f"{what}: failed ({exc.__class__.__name__}: {exc})")
+
+
+async def _gather(
+    run: _Run, deadline: float, clock: Callable[[], float], resolver: Resolver | None
+) -> None:
+    jobs: dict[str, asyncio.Task[None]] = {}
+    if run.plan.link_urls:
+        links_deadline = time.monotonic() + (deadline - clock())  # the link checker's clock
+        work = run.check_links(links_deadline, resolver)
+        jobs["links"] = asyncio.create_task(_guard(work, "links", run))
+    lookups = {
+        "arXiv": (run.todo_arxiv, run.fetch_arxiv),
+        "doi.org": (run.todo_registered, run.fetch_registered),
+        "Crossref": (run.todo_crossref, run.fetch_crossref),
+        "citations": (run.todo_papers, run.fetch_papers),
+    }
+    wanted = {name: fetch for name, (todo, fetch) in lookups.items() if todo()}
+    if not wanted:
+        await _wait(jobs, run, deadline, clock)
+        return
+    async with scholar.new_client(run.net) as client:
+        http = scholar.Http(client, run.net, deadline, clock)
+        for name, fetch in wanted.items():
+            jobs[name] = asyncio.create_task(_guard(fetch(http), name, run))
+        await _wait(jobs, run, deadline, clock)
+
+
+async def _wait(
+    jobs: dict[str, asyncio.Task[None]], run: _Run, deadline: float, clock: Callable[[], float]
+) -> None:
+    """Every job watches the deadline itself; a short grace lets it say what it could not do."""
+    if not jobs:
+        return
+    await asyncio.wait(jobs.values(), timeout=max(0.0, deadline - clock()) + GRACE_SECONDS)
+    late = [name for name, job in jobs.items() if not job.done()]
+    for name in late:
+        jobs[name].cancel()
+    await asyncio.gather(*(jobs[name] for name in late), return_exceptions=True)
+    left = {
+        "links": lambda: len(run.plan.link_urls) - len(run.links),
+        "arXiv": lambda: len(run.todo_arxiv()),
+        "doi.org": lambda: len(run.todo_registered()),
+        "Crossref": lambda: len(run.todo_crossref()),
+        "citations": lambda: len(run.todo_papers()),
+    }
+    out_of_time = clock() >= deadline
+    for name in jobs:
+        cut = name in late or (out_of_time and name != "links")  # links count their own
+        if cut and (count := left[name]()):
+            run.incomplete.append(f"{name}: {count} not checked within the time budget")
