@@ -95,11 +95,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_review_pr(args: argparse.Namespace) -> int:
+    from bot.github import GitHubUnavailable
     from bot.job import run_review
 
     if args.repo.count("/") != 1:
         raise InputError(f"{args.repo}: expected OWNER/REPO")
-    print(run_review(_load_config(args), args.repo, args.number, dry_run=args.dry_run))
+    try:
+        print(run_review(_load_config(args), args.repo, args.number, dry_run=args.dry_run))
+    except GitHubUnavailable as exc:
+        print(f"paperbot: GitHub is unavailable, try again later: {exc}", file=sys.stderr)
+        return 3
     return 0
 
 
