@@ -50,18 +50,20 @@ def _label(entry: Entry, url: str) -> str:
     return f"[[{label}]] {url}" if label else url
 
 
-def _changes(ctx: RuleContext) -> tuple[Change, ...]:
-    return tuple(c for c in ctx.diff.added + ctx.diff.moved + ctx.diff.edited if c.after)
+def _changes(ctx: RuleContext) -> Iterator[tuple[Change, Entry, Facts]]:
+    """The changes that leave an entry in the head list, with the facts (none when offline)."""
+    if ctx.facts is None:
+        return
+    for change in ctx.diff.added + ctx.diff.moved + ctx.diff.edited:
+        if change.after:
+            yield change, change.after, ctx.facts
 
 
 def _link_statuses(ctx: RuleContext) -> Iterator[tuple[Entry, str, LinkStatus | None]]:
-    facts = ctx.facts
-    if facts is None:
-        return
-    for change in _changes(ctx):
+    for change, entry, facts in _changes(ctx):
         for url in new_urls(change):
             if url.lower().startswith(("http://", "https://")):
-                yield change.after, url, facts.links.get(url)  # type: ignore[misc]
+                yield entry, url, facts.links.get(url)
 
 
 def dead_link(ctx: RuleContext) -> Iterator[Finding]:
@@ -105,13 +107,9 @@ def link_unverified(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def link_mismatch(ctx: RuleContext) -> Iterator[Finding]:
-    if ctx.facts is None:
-        return
-    for change in _changes(ctx):
-        entry = change.after
-        assert entry is not None
+    for change, entry, facts in _changes(ctx):
         for link in entry.links:
-            meta = ctx.facts.linked_titles.get(link.url)
+            meta = facts.linked_titles.get(link.url)
             if meta is None or not meta.title:
                 continue
             if likeness(entry.title, meta.title, shortened_ok=True) >= MISMATCH_BELOW:
@@ -160,12 +158,8 @@ def _threshold_words(ctx: RuleContext, entry: Entry, year: int | None) -> tuple[
 
 
 def citations(ctx: RuleContext) -> Iterator[Finding]:
-    if ctx.facts is None:
-        return
-    for change in _changes(ctx):
-        entry = change.after
-        assert entry is not None
-        meta = ctx.facts.citations.get(entry.line)
+    for change, entry, facts in _changes(ctx):
+        meta = facts.citations.get(entry.line)
         if not needs_citations(change) or meta is None or not meta.confident:
             continue
         year = entry.year or meta.year
@@ -175,7 +169,7 @@ def citations(ctx: RuleContext) -> Iterator[Finding]:
         message = (
             f'"{entry.title}" ({year}) has {meta.citations} citations on {meta.source}; {words}.'
         )
-        weakest = removal_candidates(ctx.head, ctx.facts, entry)
+        weakest = removal_candidates(ctx.head, facts, entry)
         if weakest:
             names = ", ".join(f'"{e.title}" ({m.citations}, {m.source})' for e, m in weakest)
             message += f' Lowest-cited top-100 papers in "{entry.section}": {names}.'
@@ -183,18 +177,14 @@ def citations(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def citations_unverified(ctx: RuleContext) -> Iterator[Finding]:
-    if ctx.facts is None:
-        return
-    for change in _changes(ctx):
-        entry = change.after
-        assert entry is not None
+    for change, entry, facts in _changes(ctx):
         if not needs_citations(change):
             continue
-        meta = ctx.facts.citations.get(entry.line)
+        meta = facts.citations.get(entry.line)
         threshold, words = _threshold_words(ctx, entry, entry.year or (meta and meta.year))
         if threshold is None:
             continue  # no threshold to meet (the year rule speaks about the year)
-        if entry.line not in ctx.facts.citations:
+        if entry.line not in facts.citations:
             reason = "was not looked up in time"
         elif meta is None:
             reason = "is unknown to Semantic Scholar and OpenAlex, or they did not answer"
