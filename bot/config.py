@@ -97,6 +97,8 @@ class NetSettings:
     retries: int = 2
     retry_after_cap: float = 5.0
     allow_private: bool = False  # only for tests and benchmarks on loopback
+    # A name that surely exists: NXDOMAIN counts as a dead link only while this one resolves.
+    dns_probe_host: str = "example.com"
     user_agent: str = "paperbot/0.1 (+https://github.com/paperbot)"
     semantic_scholar_url: str = "https://api.semanticscholar.org/graph/v1"
     semantic_scholar_key: str | None = None
