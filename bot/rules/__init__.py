@@ -6,29 +6,13 @@ Rules are keyed by id, run in this order, and a repository can switch any of the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from bot.rules.balance import balance
+from bot.rules.context import Rule, RuleContext
+from bot.rules.duplicate import duplicate
+from bot.rules.entry import entry_format, link_syntax, section, year
+from bot.rules.net import NET_RULES
 
-from bot.config import Criteria
-from bot.model import Diff, Entry, Facts, Finding, PaperList
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    base: PaperList
-    head: PaperList
-    diff: Diff
-    criteria: Criteria
-    facts: Facts | None  # None when the network phase did not run
-    touched: tuple[Entry, ...]  # the entries the PR is answerable for
-
-
-Rule = Callable[[RuleContext], Iterable[Finding]]
-
-from bot.rules.balance import balance  # noqa: E402
-from bot.rules.duplicate import duplicate  # noqa: E402
-from bot.rules.entry import entry_format, link_syntax, section, year  # noqa: E402
-from bot.rules.net import NET_RULES  # noqa: E402
+__all__ = ["NETWORK_RULE_IDS", "RULES", "RULE_IDS", "Rule", "RuleContext"]
 
 OFFLINE_RULES: dict[str, Rule] = {
     "balance": balance,

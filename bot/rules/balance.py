@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from bot.model import Finding
-
-if TYPE_CHECKING:
-    from bot.rules import RuleContext
+from bot.rules.context import RuleContext
 
 
 def balance(ctx: RuleContext) -> Iterator[Finding]:

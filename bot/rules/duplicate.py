@@ -5,15 +5,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from bot.identity import keys
 from bot.model import Entry, Finding
-
-if TYPE_CHECKING:
-    from bot.rules import RuleContext
+from bot.rules.context import RuleContext
 
 _KEY_NAMES = {"arxiv": "arXiv id", "doi": "DOI", "url": "link", "title": "title"}
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from bot.model import Entry, Finding
-
-if TYPE_CHECKING:
-    from bot.rules import RuleContext
+from bot.rules.context import RuleContext
 
 _YEAR_GROUP = r"\((?:[^()]*?\b)?(?:19|20)\d{2}\b[^()]*\)"
 _YEAR_THEN = re.compile(rf"({_YEAR_GROUP})\s*(?=[^\s,])")

@@ -8,13 +8,10 @@ error: a contributor is not failed because a service was down or a publisher blo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from bot.model import Change, Entry, Facts, Finding, LinkStatus, PaperList, PaperMeta
+from bot.rules.context import RuleContext
 from bot.titles import likeness
-
-if TYPE_CHECKING:
-    from bot.rules import RuleContext
 
 # Below this likeness (0-100, see ``bot.titles``) a linked paper is another paper. Low on purpose:
 # lists shorten and re-case titles, and a false "wrong link" error is worse than a missed one.
