@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from rapidfuzz import fuzz, process
 
@@ -76,13 +76,38 @@ def _pair(base: list[Entry], head: list[Entry], criteria: Criteria) -> list[tupl
     return pairs
 
 
+def renamed_sections(
+    base: PaperList, head: PaperList, pairs: list[tuple[Entry, Entry]], criteria: Criteria
+) -> dict[str, str]:
+    """Old heading -> new heading, for a section renamed with its papers: that moves no paper."""
+    base_titles = {s.title for s in base.sections}
+    head_titles = {s.title for s in head.sections}
+    targets: dict[str, Counter[str]] = defaultdict(Counter)
+    for before, after in pairs:
+        if before.section != after.section:
+            targets[before.section][after.section] += 1
+    renames = {}
+    for old, counts in targets.items():
+        new = counts.most_common(1)[0][0]
+        if (
+            old not in head_titles
+            and new not in base_titles
+            and criteria.is_top_section(old) == criteria.is_top_section(new)
+        ):
+            renames[old] = new
+    return renames
+
+
 def diff(base: PaperList, head: PaperList, criteria: Criteria) -> Diff:
     pairs = _pair(list(base.entries), list(head.entries), criteria)
     paired_base = {id(b) for b, _ in pairs}
     paired_head = {id(h) for _, h in pairs}
+    renames = renamed_sections(base, head, pairs, criteria)
     moved, edited = [], []
     for before, after in pairs:
         fields = changed_fields(before, after)
+        if renames.get(before.section) == after.section:
+            fields = tuple(f for f in fields if f != "section")
         if "section" in fields:
             moved.append(Change("moved", before, after, fields))
         elif fields:
@@ -92,4 +117,5 @@ def diff(base: PaperList, head: PaperList, criteria: Criteria) -> Diff:
         removed=tuple(Change("removed", e, None) for e in base.entries if id(e) not in paired_base),
         moved=tuple(sorted(moved, key=lambda c: c.after.line)),
         edited=tuple(sorted(edited, key=lambda c: c.after.line)),
+        renamed_sections=tuple(renames.items()),
     )

@@ -82,6 +82,7 @@ class Diff:
     removed: tuple[Change, ...] = ()
     moved: tuple[Change, ...] = ()
     edited: tuple[Change, ...] = ()
+    renamed_sections: tuple[tuple[str, str], ...] = ()  # (old heading, new heading)
 
     @property
     def all(self) -> tuple[Change, ...]:

@@ -132,6 +132,8 @@ def markdown(review: Review, config: Config) -> str:
         lines.append("")
     else:
         lines += ["This pull request changes no paper entry.", ""]
+    for old, new in review.diff.renamed_sections:
+        lines += [f"Section renamed: {neutral(old)} → {neutral(new)} (its papers stay).", ""]
     blamed = [f for f in review.findings if not f.preexisting]
     if blamed:
         lines += _findings_by_rule(blamed)
@@ -218,6 +220,7 @@ def as_json(review: Review, config: Config) -> dict[str, Any]:
             kind: [_change_json(c, review, config) for c in getattr(review.diff, kind)]
             for kind in ("added", "removed", "moved", "edited")
         },
+        "renamed_sections": [list(pair) for pair in review.diff.renamed_sections],
         "findings": [
             {
                 "rule": f.rule,

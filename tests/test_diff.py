@@ -61,3 +61,17 @@ def test_a_retitled_entry_with_a_new_link_is_matched_by_fuzzy_title():
     (edit,) = changes.edited
     assert set(edit.fields) == {"title", "links"}
     assert changes.added == changes.removed == ()
+
+
+def test_renaming_a_section_moves_none_of_its_papers():
+    changes = _diff(
+        BASE, BASE.replace("### Optimization / Training Techniques", "### Optimisation")
+    )
+    assert changes.all == ()
+    assert changes.renamed_sections == (("Optimization / Training Techniques", "Optimisation"),)
+
+
+def test_moving_into_a_section_that_already_existed_is_still_a_move():
+    adam = next(line for line in BASE.splitlines() if ADAM in line)
+    head = insert_after(replace_line(BASE, ADAM, None), "### Old Papers", adam)
+    assert _diff(BASE, head).renamed_sections == ()
