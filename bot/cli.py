@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+from bot import LOG_FORMAT
 from bot import config as config_mod
 from bot.errors import ConfigError, InputError, PaperbotError
 
@@ -83,14 +85,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.webhook import create_app
 
     cfg = _load_config(args)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     create_app(cfg).run(host=args.host, port=args.port)
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from bot.worker import run
+    from bot.worker import serve_forever
 
-    run(_load_config(args))
+    serve_forever(_load_config(args))
     return 0
 
 

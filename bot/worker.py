@@ -8,8 +8,10 @@ them from doing the same job twice.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
+from bot import LOG_FORMAT
 from bot.config import Config
 from bot.github import GitHubRefused, GitHubUnavailable
 from bot.job import run_review
@@ -82,12 +84,15 @@ def start_thread(config: Config, queue: Queue) -> threading.Event:
     return stop
 
 
-if __name__ == "__main__":
-    import signal
+def serve_forever(config: Config) -> None:
+    """``paperbot worker``: work until SIGTERM, letting the job in hand finish (a restart)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    run(config, stop=stopping)
 
+
+if __name__ == "__main__":
     from bot import config as config_mod
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # a restart lets the job finish
-    run(config_mod.load(), stop=stopping)
+    serve_forever(config_mod.load())
