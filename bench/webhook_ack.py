@@ -82,6 +82,28 @@ def report(label: str, timings: list[float], wall: float) -> None:
     )
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (gunicorn's master and workers), in MB."""
+    pids = [pid] + [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and (p / "stat").exists() and _parent(p) == pid
+    ]
+    total_kb = 0
+    for one in pids:
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=500)
@@ -128,6 +150,7 @@ def main() -> None:
                 thread.join()
             wall = time.perf_counter() - started
             report(f"{args.concurrency} concurrent senders", [t for r in results for t in r], wall)
+            print(f"gunicorn resident memory, master + workers: {rss_mb(server.pid):.0f} MB")
         finally:
             server.terminate()
             server.wait(timeout=10)
