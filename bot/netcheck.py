@@ -46,7 +46,8 @@ class Plan:
     doi_titles: dict[str, str] = field(default_factory=dict)  # url -> doi
     slug_titles: dict[str, PaperMeta] = field(default_factory=dict)  # url -> title in the URL
     papers: dict[int, scholar.PaperQuery] = field(default_factory=dict)  # head line -> paper
-    peers: dict[int, str] = field(default_factory=dict)  # head line -> cache key (cache only)
+    # Other top-100 papers of the sections a paper enters: which one could make room for it.
+    peers: dict[int, scholar.PaperQuery] = field(default_factory=dict)  # head line -> paper
 
 
 def _arxiv(url: str) -> str | None:
@@ -63,6 +64,12 @@ def _arxiv(url: str) -> str | None:
 def paper_key(entry: Entry) -> str:
     ident = entry.identity
     return f"{ident.arxiv or ''}|{ident.doi or ''}|{ident.title}|{entry.year or ''}"
+
+
+def _query(entry: Entry) -> scholar.PaperQuery:
+    ident = entry.identity
+    arxiv = _OLD_STYLE_CLASS.sub(r"\1/", ident.arxiv) if ident.arxiv else None
+    return scholar.PaperQuery(paper_key(entry), entry.title, entry.year, arxiv, ident.doi)
 
 
 def plan(head: PaperList, diff: Diff, config: Config) -> Plan:
@@ -93,15 +100,11 @@ def plan(head: PaperList, diff: Diff, config: Config) -> Plan:
         if needs_citations(change) and (
             not year_known or config.criteria.threshold(entry.year, entry.sparkles) is not None
         ):
-            ident = entry.identity
-            arxiv = _OLD_STYLE_CLASS.sub(r"\1/", ident.arxiv) if ident.arxiv else None
-            out.papers[entry.line] = scholar.PaperQuery(
-                paper_key(entry), entry.title, entry.year, arxiv, ident.doi
-            )
+            out.papers[entry.line] = _query(entry)
     sections = {head_entry.section for head_entry in head.entries if head_entry.line in out.papers}
     for other in head.top100:
         if other.section in sections and other.line not in out.papers:
-            out.peers[other.line] = paper_key(other)
+            out.peers[other.line] = _query(other)
     return out
 
 
@@ -127,6 +130,7 @@ class _Run:
         self.registered: dict[str, bool] = {}
         self.crossref: dict[str, PaperMeta | None] = {}
         self.papers: dict[int, PaperMeta | None] = {}
+        self.peer_counts: dict[int, PaperMeta] = {}
         self.incomplete: list[str] = []
 
     # cache ------------------------------------------------------------------------------------
@@ -154,15 +158,13 @@ class _Run:
         for line, query in self.plan.papers.items():
             if (hit := self._get("citations", query.key)) is not None:
                 self.papers[line] = _meta_from_json(hit)
+        for line, query in self.plan.peers.items():
+            hit = self._get("citations", query.key)
+            self._keep_peer(line, _meta_from_json(hit) if hit is not None else None)
 
-    def peers(self) -> dict[int, PaperMeta]:
-        known = {}
-        for line, key in self.plan.peers.items():
-            hit = self._get("citations", key)
-            meta = _meta_from_json(hit) if hit is not None else None
-            if meta is not None and meta.confident and meta.citations is not None:
-                known[line] = meta
-        return known
+    def _keep_peer(self, line: int, meta: PaperMeta | None) -> None:
+        if meta is not None and meta.confident and meta.citations is not None:
+            self.peer_counts[line] = meta
 
     # work still to do -------------------------------------------------------------------------
 
@@ -175,6 +177,15 @@ class _Run:
 
     def todo_crossref(self) -> list[str]:
         return sorted(set(self.plan.doi_titles.values()) - set(self.crossref))
+
+    def todo_peers(self) -> list[scholar.PaperQuery]:
+        """Peers with an arXiv id or DOI whose count is not known yet: they join the batch."""
+        todo = {
+            q.key: q
+            for line, q in self.plan.peers.items()
+            if line not in self.peer_counts and (q.arxiv or q.doi)
+        }
+        return list(todo.values())
 
     def todo_papers(self) -> list[scholar.PaperQuery]:
         """One query per paper (a list may hold the same entry twice)."""
@@ -212,7 +223,11 @@ class _Run:
         """
         todo = self.todo_papers()
         s2: dict[str, PaperMeta | None] = {}
-        await scholar.semantic_scholar(http, todo, self.similarity, s2)
+        await scholar.semantic_scholar(http, todo, self.similarity, s2, self.todo_peers())
+        for line, query in self.plan.peers.items():
+            if (meta := s2.get(query.key)) is not None and meta.confident:
+                self._keep_peer(line, meta)
+                self._put("citations", query.key, _meta_to_json(meta), True)
         for query in todo:
             if (meta := s2.get(query.key)) is not None and meta.confident:
                 self._keep(query.key, meta, cache=True)
@@ -266,7 +281,7 @@ class _Run:
             titles[url] = self.arxiv.get(arxiv)
         for url, key in self.plan.doi_titles.items():
             titles[url] = self.crossref.get(key)
-        citations: dict[int, PaperMeta | None] = dict(self.peers())
+        citations: dict[int, PaperMeta | None] = dict(self.peer_counts)
         citations.update(self.papers)
         return Facts(links, citations, titles, tuple(self.incomplete))
 

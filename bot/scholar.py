@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,14 +227,20 @@ async def semantic_scholar(
     queries: list[PaperQuery],
     similarity: float,
     answers: dict[str, PaperMeta | None] | None = None,
+    compared: Sequence[PaperQuery] = (),
 ) -> dict[str, PaperMeta | None]:
-    """Batch by arXiv id / DOI, then title search for the rest (one request at a time)."""
+    """Batch by arXiv id / DOI, then title search for the rest (one request at a time).
+
+    ``compared`` papers (the ones a new paper could replace) ride along in the batch request by
+    id, and are never searched by title: their counts are a suggestion, not a verdict.
+    """
     base = http.net.semantic_scholar_url.rstrip("/")
     headers = {"x-api-key": http.net.semantic_scholar_key} if http.net.semantic_scholar_key else {}
     pace = (S2_GATE, http.net.semantic_scholar_interval_seconds)
     answers = {} if answers is None else answers
-    by_id = [q for q in queries if _s2_id(q)]
+    by_id = [q for q in queries if _s2_id(q)] + [q for q in compared if _s2_id(q)]
     by_title = [q for q in queries if not _s2_id(q)]
+    searchable = {q.key for q in queries}
     for start in range(0, len(by_id), S2_BATCH):
         chunk = by_id[start : start + S2_BATCH]
         reply = await http.json(
@@ -248,12 +254,13 @@ async def semantic_scholar(
         if reply is None:
             continue
         if reply[0] != 200 or not isinstance(reply[1], list):
-            by_title.extend(chunk)  # e.g. 400 for an id S2 cannot read: try the titles
+            # e.g. 400 for an id S2 cannot read: try the titles
+            by_title.extend(q for q in chunk if q.key in searchable)
             continue
         for query, paper in zip(chunk, reply[1], strict=False):
             if isinstance(paper, dict):
                 answers[query.key] = from_id(query, _s2_candidate(paper), S2)
-            else:
+            elif query.key in searchable:
                 by_title.append(query)
     for query in by_title:
         reply = await http.json(

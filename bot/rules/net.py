@@ -132,8 +132,8 @@ def removal_candidates(
 ) -> list[tuple[Entry, PaperMeta]]:
     """The lowest-cited top-100 papers of the entry's section, among those with a known count.
 
-    Counts are known only for papers the network phase already has facts for (it never fetches
-    the whole list), so this may be shorter than ``limit`` or empty.
+    Counts are known for the section's papers with an arXiv id or DOI (asked in the same batch
+    request as the new paper) and for cached ones, so this may be shorter than ``limit``.
     """
     if facts is None:
         return []

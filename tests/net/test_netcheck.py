@@ -238,3 +238,11 @@ def test_lowest_cited_section_papers_are_suggested_for_removal(services, config,
     (finding,) = of(findings, "citations")
     assert 'Lowest-cited top-100 papers in "More Papers from 2016"' in finding.message
     assert '"Colorful image colorization" (45, Semantic Scholar)' in finding.message
+
+
+def test_papers_that_could_make_room_ride_along_in_the_same_batch_request(services, config):
+    base, head = LIST, insert_after(LIST, MORE_2016, WIDE)
+    _, findings = review(head, config, base)
+    (finding,) = of(findings, "citations")
+    assert '"Colorful image colorization"' in finding.message
+    assert services.hits["s2"] == 1  # the new paper and its section's papers: one batch
