@@ -167,6 +167,6 @@ def parse(text: str, criteria: Criteria) -> PaperList:
                     **_read_line(raw, token.content, criteria.bold_mark),
                 )
             )
-    if not entries and not sections:
+    if not entries and not sections and text.strip():
         raise NotAListError("no headings and no paper entries: this is not a markdown paper list")
     return PaperList(sections=tuple(sections), entries=tuple(entries), lines=lines)
