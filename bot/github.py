@@ -23,6 +23,7 @@ from github.Repository import Repository
 from bot.config import ServiceSettings
 from bot.errors import PaperbotError
 from bot.render import MARKER
+from bot.retry import retry_after_seconds
 
 STATUS_CONTEXT = "paperbot"
 PER_PAGE = 100
@@ -63,8 +64,9 @@ class InlineNote:
 
 
 def _wait_from(headers: dict[str, str], now: float) -> float | None:
-    if headers.get("retry-after", "").strip().isdigit():
-        return float(headers["retry-after"])
+    asked = retry_after_seconds(headers.get("retry-after"))
+    if asked is not None:
+        return asked
     if (
         headers.get("x-ratelimit-remaining") == "0"
         and headers.get("x-ratelimit-reset", "").isdigit()

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import re
 import ssl
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
-from email.utils import parsedate_to_datetime
 from os import PathLike
 from typing import Any, Protocol, TextIO
 
@@ -39,6 +37,7 @@ from bot.guard import (
     Resolver,
 )
 from bot.model import LinkOutcome, LinkStatus
+from bot.retry import retry_delay
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
@@ -78,25 +77,6 @@ class _Failure:
 def check_key(url: str) -> str:
     """The part of a URL that is fetched: two spellings differing only by fragment are one check."""
     return url.strip().split("#", 1)[0]
-
-
-def retry_delay(attempt: int, retry_after: str | None, cap: float) -> float:
-    """Seconds before the next try: what the server asked (capped), else backoff with jitter."""
-    if retry_after:
-        wanted = _retry_after_seconds(retry_after)
-        if wanted is not None:
-            return min(wanted, cap) + random.uniform(0, 0.1)
-    return min(0.5 * 2**attempt, cap) * random.uniform(1.0, 1.5)
-
-
-def _retry_after_seconds(value: str) -> float | None:
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 def judge(reply: _Reply) -> tuple[LinkOutcome, str]:

@@ -21,8 +21,8 @@ import httpx
 
 from bot.config import NetSettings
 from bot.identity import normalise_title
-from bot.links import retry_delay
 from bot.model import PaperMeta
+from bot.retry import retry_delay
 from bot.titles import likeness
 
 S2 = "Semantic Scholar"
@@ -123,7 +123,7 @@ async def paced(gate: _Gate, interval: float, http: Http) -> bool:
 
 class Http:
     """One async client bound to the review's deadline: retries 429/5xx/timeouts with backoff
-    (the link checker's ``retry_delay``: Retry-After honoured up to ``net.retry_after_cap``).
+    (``bot.retry``: Retry-After honoured up to ``net.retry_after_cap``).
 
     ``send`` returns the response for any final status (2xx, 404, other 4xx), or None when there
     was no answer: a transport error, or 429/5xx after the retries, or no time left.

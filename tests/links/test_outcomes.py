@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from bot.links import check_links, retry_delay
+from bot.links import check_links
+from bot.retry import retry_delay
 from tests.links.conftest import (
     FAST,
     Site,
