@@ -51,19 +51,13 @@ def _load_config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from bot import engine, render
+    from bot import render
+    from bot.netcheck import full_review
 
     cfg = _load_config(args)
-    base_text, head_text = read_source(args.base), read_source(args.head)
-    base, head, diff = engine.prepare(base_text, head_text, cfg.criteria)
-    facts = None
-    if not args.offline and cfg.net.enabled:
-        from bot.cache import Cache
-        from bot.netcheck import gather
-
-        with Cache.open(cfg.service.db_path) as cache:
-            facts = gather(base, head, diff, cfg, cache=cache)
-    result = engine.review_parsed(base, head, diff, cfg, facts)
+    if args.offline:
+        cfg = replace(cfg, net=replace(cfg.net, enabled=False))
+    result = full_review(read_source(args.base), read_source(args.head), cfg)
     if args.format == "json":
         print(json.dumps(render.as_json(result, cfg), indent=2, ensure_ascii=False))
     else:

@@ -12,13 +12,12 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot import engine, render
-from bot.cache import Cache
+from bot import render
 from bot.config import CONFIG_PATH, Config, parse_criteria
 from bot.errors import ConfigError, PaperbotError
 from bot.github import GitHub, InlineNote
-from bot.model import Diff, Facts, PaperList, Review
-from bot.netcheck import gather
+from bot.model import Review
+from bot.netcheck import full_review
 
 _LEVEL = {"error": "failure", "warning": "warning", "notice": "notice"}
 log = logging.getLogger(__name__)
@@ -90,23 +89,13 @@ def problem_post(title: str, detail: str) -> Post:
     return Post(summary=summary, state="error", description=f"paperbot: {title}")
 
 
-def _facts(base: PaperList, head: PaperList, diff: Diff, config: Config) -> Facts | None:
-    """The network phase (links, citations), unless the deployment switched it off."""
-    if not config.net.enabled:
-        return None
-    with Cache.open(config.service.db_path) as cache:
-        return gather(base, head, diff, config, cache=cache)
-
-
 def build_post(base_text: str | None, head_text: str | None, config: Config) -> Post:
     """Engine phase: the list at both commits and the repository's criteria in, a Post out."""
     path = config.criteria.list_path
     if head_text is None:
         return problem_post(f"{path} is missing", f"{path} does not exist at the PR's head commit.")
     try:
-        base, head, diff = engine.prepare(base_text or "", head_text, config.criteria)
-        facts = _facts(base, head, diff, config)
-        review = engine.review_parsed(base, head, diff, config, facts)
+        review = full_review(base_text or "", head_text, config)
     except PaperbotError as exc:
         return problem_post(f"cannot read {path}", str(exc))
     except Exception:  # a bug of ours: the PR still hears of it, the log keeps the details

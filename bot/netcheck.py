@@ -19,13 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot import scholar
+from bot import engine, scholar
 from bot.cache import Cache
 from bot.config import Config, NetSettings
 from bot.guard import Resolver
 from bot.identity import arxiv_id, doi
 from bot.links import BUDGET_DETAIL, check_links_async
-from bot.model import Diff, Entry, Facts, LinkStatus, PaperList, PaperMeta
+from bot.model import Diff, Entry, Facts, LinkStatus, PaperList, PaperMeta, Review
 from bot.rules.net import needs_citations, new_urls
 
 _OLD_STYLE_CLASS = re.compile(r"^([a-z\-]+)\.[a-z]{2}/")
@@ -284,6 +284,19 @@ class _Run:
         citations: dict[int, PaperMeta | None] = dict(self.peer_counts)
         citations.update(self.papers)
         return Facts(links, citations, titles, tuple(self.incomplete))
+
+
+def full_review(base_text: str, head_text: str, config: Config) -> Review:
+    """The engine's review with the network facts, unless the network checks are switched off.
+
+    The one path from two texts to a review that the CLI and the bot's job both take.
+    """
+    base, head, diff = engine.prepare(base_text, head_text, config.criteria)
+    facts = None
+    if config.net.enabled:
+        with Cache.open(config.service.db_path) as cache:
+            facts = gather(base, head, diff, config, cache=cache)
+    return engine.review_parsed(base, head, diff, config, facts)
 
 
 def gather(
