@@ -41,7 +41,7 @@ def _useful_keys(entry: Entry) -> list[str]:
 
 
 def _candidates(
-    entry: Entry, index: dict[str, list[Entry]], ctx: RuleContext
+    entry: Entry, index: dict[str, list[Entry]], titles: list[str], ctx: RuleContext
 ) -> Iterator[tuple[Entry, str, bool]]:
     """Entries that may be the same paper, strongest evidence first: (entry, why, by title)."""
     for key in _useful_keys(entry):
@@ -51,7 +51,7 @@ def _candidates(
     if entry.identity.title:
         for _, score, i in process.extract(
             entry.identity.title,
-            [e.identity.title for e in ctx.head.entries],
+            titles,
             scorer=fuzz.ratio,
             score_cutoff=ctx.criteria.title_similarity,
             limit=5,
@@ -64,12 +64,13 @@ def duplicate(ctx: RuleContext) -> Iterator[Finding]:
     for entry in ctx.head.entries:
         for key in _useful_keys(entry):
             index[key].append(entry)
+    titles = [e.identity.title for e in ctx.head.entries]
     touched = {id(e) for e in ctx.touched}
     for entry in ctx.touched:
         twin = next(
             (
                 (other, why)
-                for other, why, by_title in _candidates(entry, index, ctx)
+                for other, why, by_title in _candidates(entry, index, titles, ctx)
                 if other is not entry
                 and not (by_title and not _same_paper_by_title(entry, other))
                 # When the PR adds the same paper twice, blame the later line only.
