@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Config  # noqa: E402
 from bot.engine import review  # noqa: E402
-from bot.parse import _inline, _read_line  # noqa: E402
+from bot.engine.parse import _inline, _read_line  # noqa: E402
 from tests.history import pr_texts  # noqa: E402
 
 NEW_ENTRY = (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot import LOG_FORMAT
 from bot import config as config_mod
-from bot.errors import ConfigError, InputError, PaperbotError
+from bot.errors import ConfigError, GitHubUnavailable, InputError, PaperbotError
 
 
 def read_source(spec: str) -> str:
@@ -51,22 +51,23 @@ def _load_config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from bot import render
-    from bot.netcheck import full_review
+    from bot.engine import render
+    from bot.review import review
+    from bot.service.post import marked
 
     cfg = _load_config(args)
     if args.offline:
         cfg = replace(cfg, net=replace(cfg.net, enabled=False))
-    result = full_review(read_source(args.base), read_source(args.head), cfg)
+    result = review(read_source(args.base), read_source(args.head), cfg)
     if args.format == "json":
-        print(json.dumps(render.as_json(result, cfg), indent=2, ensure_ascii=False))
+        print(json.dumps(render.as_json(result, cfg.criteria), indent=2, ensure_ascii=False))
     else:
-        print(render.markdown(result, cfg), end="")
+        print(marked(render.markdown(result, cfg.criteria)), end="")  # as the bot would post it
     return 1 if result.verdict == "request_changes" else 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from bot.links import audit
+    from bot.net.links.audit import audit
 
     cfg = _load_config(args)
     if args.allow_private:
@@ -76,24 +77,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.webhook import create_app
+    from bot.wsgi import serve
 
     cfg = _load_config(args)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    create_app(cfg).run(host=args.host, port=args.port)
+    serve(cfg).run(host=args.host, port=args.port)
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from bot.worker import serve_forever
+    from bot.service.worker import serve_forever
 
     serve_forever(_load_config(args))
     return 0
 
 
 def cmd_review_pr(args: argparse.Namespace) -> int:
-    from bot.github import GitHubUnavailable
-    from bot.job import run_review
+    from bot.service.job import run_review
 
     if args.repo.count("/") != 1:
         raise InputError(f"{args.repo}: expected OWNER/REPO")

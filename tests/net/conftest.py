@@ -21,7 +21,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot.config import Config, NetSettings
-from bot.identity import normalise_title
+from bot.engine.identity import normalise_title
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from bot.cache import Cache
+from bot.net.cache import Cache
 
 
 class Clock:

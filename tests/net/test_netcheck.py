@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from bot.cache import Cache
+from bot.net.cache import Cache
 from bot.config import Config
 from bot.engine import prepare
-from bot.guard import ResolveError
-from bot.netcheck import gather
-from bot.rules import RuleContext
-from bot.rules.net import NET_RULES
+from bot.net.guard import ResolveError
+from bot.net.facts import gather
+from bot.engine.rules import RuleContext
+from bot.engine.rules.net import NET_RULES
 from tests.history import LATEST, readme
 from tests.listedit import insert_after, replace_line
 

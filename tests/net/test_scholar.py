@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.scholar import Candidate, PaperQuery, choose, parse_arxiv_feed
+from bot.net.scholar.arxiv import parse_arxiv_feed
+from bot.net.scholar.match import Candidate, PaperQuery, choose
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>ArXiv Query</title>

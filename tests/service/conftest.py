@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot.config import Config, NetSettings, ServiceSettings
-from bot.queue import Queue
-from bot.webhook import create_app
+from bot.service.queue import Queue
+from bot.service.webhook import create_app
 from tests.service.fake_github import FakeGitHub
 
 WEBHOOKS = Path(__file__).parent.parent / "fixtures" / "webhooks"

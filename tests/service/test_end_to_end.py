@@ -13,9 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot.config import Config
-from bot.queue import LEASE_SECONDS, Queue
-from bot.render import MARKER
-from bot.worker import process_one
+from bot.service.queue import LEASE_SECONDS, Queue
+from bot.service.post import MARKER
+from bot.service.worker import process_one
 from tests.history import pr_texts, readme
 from tests.service.conftest import BASE, HEAD, REPO, Clock, deliver, payload, with_service
 from tests.service.fake_github import FakeGitHub
@@ -343,7 +343,7 @@ def test_github_out_of_reach_is_retried_later(
 
 
 def test_a_huge_summary_is_cut_to_what_github_accepts(fake_github: FakeGitHub, config: Config):
-    from bot.github import MAX_COMMENT_CHARS, GitHub
+    from bot.service.github import MAX_COMMENT_CHARS, GitHub
 
     github = GitHub(config.service, REPO)
     github.upsert_summary(2, MARKER + "x" * 100_000)

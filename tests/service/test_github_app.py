@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 
 from bot.config import Config
-from bot.job import run_review
-from bot.queue import Queue
-from bot.worker import process_one
+from bot.service.job import run_review
+from bot.service.queue import Queue
+from bot.service.worker import process_one
 from tests.history import pr_texts
 from tests.service.conftest import BASE, HEAD, REPO, deliver, payload, with_service
 from tests.service.fake_github import FakeGitHub

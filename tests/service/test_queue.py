@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.queue import BACKOFF_BASE_SECONDS, LEASE_SECONDS, Queue
+from bot.service.queue import BACKOFF_BASE_SECONDS, LEASE_SECONDS, Queue
 from tests.service.conftest import REPO, Clock
 
 

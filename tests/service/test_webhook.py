@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.queue import Queue
-from bot.webhook import create_app, signature_ok
+from bot.service.queue import Queue
+from bot.service.webhook import create_app, signature_ok
 from tests.service.conftest import deliver, payload, sign, with_service
 
 

@@ -11,9 +11,10 @@ from dataclasses import replace
 import pytest
 
 from bot.config import Config, NetSettings
-from bot.queue import Queue
-from bot.webhook import create_app
-from bot.worker import run
+from bot.service.queue import Queue
+from bot.service.webhook import create_app
+from bot.service.worker import run
+from bot.wsgi import serve
 from tests.history import pr_texts
 from tests.service.conftest import BASE, HEAD, SECRET, deliver, payload, with_service
 from tests.service.fake_github import FakeGitHub
@@ -46,10 +47,15 @@ def test_the_worker_loop_reviews_queued_jobs_until_told_to_stop(
     assert not thread.is_alive() and len(pull_74.state.reviews) == 1
 
 
-def test_the_web_process_can_run_the_worker_itself(
-    config: Config, queue: Queue, pull_74: FakeGitHub
-) -> None:
+def test_building_the_app_starts_no_worker(config: Config, queue: Queue) -> None:
+    before = set(threading.enumerate())
     app = create_app(with_service(config, inline_worker=True), queue)
+    assert "paperbot.worker_stop" not in app.extensions
+    assert set(threading.enumerate()) - before == set()
+
+
+def test_the_web_process_can_run_the_worker_itself(config: Config, pull_74: FakeGitHub) -> None:
+    app = serve(with_service(config, inline_worker=True))
     try:
         answer = deliver(app.test_client(), "pull_request", payload("pull_request.opened"))
         assert answer.status_code == 202
@@ -71,7 +77,7 @@ def test_the_network_phase_runs_when_enabled(
         crossref_url=nowhere,
         doi_url=nowhere,
     )
-    from bot.job import run_review
+    from bot.service.job import run_review
 
     run_review(replace(config, net=net), "Codertocat/Hello-World", 2, HEAD, base_sha=BASE)
     body = pull_74.state.issue_comments[0]["body"]

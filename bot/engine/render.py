@@ -1,0 +1,237 @@
+"""Review -> what people read: the review in markdown (the summary comment's body), inline comment
+bodies, and the stable JSON. How it reaches GitHub (the comment marker, the status) is the GitHub
+edge's business (``bot.service.github``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.criteria import Criteria
+from bot.engine.model import Change, Entry, Finding, Review
+from bot.engine.scope import removal_candidates
+
+SCHEMA_VERSION = 1
+
+_HEADLINE = {
+    "request_changes": "❌ **Changes requested**",
+    "comment": "💬 **Looks mergeable, with comments**",
+    "approve": "✅ **Looks good**",
+}
+_ICON = {"error": "❌", "warning": "⚠️", "notice": "ℹ️"}
+
+
+def neutral(text: str) -> str:
+    """Text from a PR, made inert: no @mentions, no HTML, no images, no table breaks."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("@", "@\u200b").replace("![", "!\\[").replace("|", "\\|")
+    return text
+
+
+def fenced(text: str, info: str = "") -> str:
+    """A code block that text containing backticks cannot break out of."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def count_findings(findings: list[Finding]) -> str:
+    """``1 error, 2 warnings``: the words of the headline and of the commit status."""
+    parts = []
+    for severity in ("error", "warning", "notice"):
+        n = sum(f.severity == severity for f in findings)
+        if n:
+            parts.append(f"{n} {severity}{'s' if n > 1 else ''}")
+    return ", ".join(parts) or "no findings"
+
+
+def blamed(review: Review) -> list[Finding]:
+    """The findings the pull request is answerable for (not those the base list already had)."""
+    return [f for f in review.findings if not f.preexisting]
+
+
+def headline(review: Review) -> str:
+    return f"{_HEADLINE[review.verdict]}: {count_findings(blamed(review))}"
+
+
+def _citations_cell(entry: Entry, review: Review, criteria: Criteria) -> str:
+    if review.facts is None:
+        return "not checked (offline)"
+    meta = review.facts.citations.get(entry.line)
+    threshold = criteria.threshold(entry.year, entry.sparkles)
+    if meta is None or meta.citations is None:
+        return "–" if entry.line not in review.facts.citations else "unknown"
+    limit = f" / {threshold}" if threshold is not None else ""
+    doubt = "?" if not meta.confident else ""
+    return f"{meta.citations}{doubt}{limit} ({meta.source})"
+
+
+def _removal_cell(entry: Entry, review: Review) -> str:
+    weakest = removal_candidates(review.head, review.facts, entry)
+    return "; ".join(f"{neutral(e.title)} ({m.citations})" for e, m in weakest)
+
+
+def _change_row(change: Change, review: Review, criteria: Criteria) -> str:
+    entry = change.entry
+    what = change.kind
+    if change.kind == "moved" and change.before:
+        what = f"moved from {neutral(change.before.section)}"
+    elif change.kind == "edited":
+        what = f"edited ({', '.join(change.fields)})"
+    entering = change.kind in ("added", "moved") and entry.top100
+    cites = _citations_cell(entry, review, criteria) if change.kind in ("added", "moved") else ""
+    remove = _removal_cell(entry, review) if entering else ""
+    line = f"L{entry.line}" if change.after else f"(was L{entry.line})"
+    return (
+        f"| {what} | {neutral(entry.title)} | {entry.year or '?'} | {neutral(entry.section)} "
+        f"| {line} | {cites} | {remove} |"
+    )
+
+
+def _finding_block(finding: Finding) -> str:
+    where = f"line {finding.line}" if finding.line else "the list"
+    text = f"- {_ICON[finding.severity]} {where}: {neutral(finding.message)}"
+    if finding.suggestion:
+        block = fenced(finding.suggestion, "markdown")
+        text += "\n\n  Suggested line:\n\n" + "\n".join("  " + ln for ln in block.splitlines())
+    return text
+
+
+def _findings_by_rule(findings: list[Finding]) -> list[str]:
+    out: list[str] = []
+    for rule in dict.fromkeys(f.rule for f in findings):
+        group = [f for f in findings if f.rule == rule]
+        out.append(f"**`{rule}`** ({len(group)})\n")
+        out.extend(_finding_block(f) for f in group)
+        out.append("")
+    return out
+
+
+def _network_note(review: Review) -> str:
+    if review.facts is None:
+        return (
+            "_Network checks (dead links, link-to-paper match, citation counts) were not run: "
+            "offline review._"
+        )
+    if review.facts.incomplete:
+        return (
+            "_Not finished within the time budget, reported as unverified: "
+            + neutral("; ".join(review.facts.incomplete))
+            + "._"
+        )
+    return ""
+
+
+def markdown(review: Review, criteria: Criteria) -> str:
+    """The review as people read it: the body of the bot's summary comment, or the CLI's output."""
+    lines = [f"### paperbot review: {headline(review)}", ""]
+    changes = review.diff.all
+    if changes:
+        lines += [
+            "| change | paper | year | section | line | citations / threshold "
+            "| lowest-cited in section (to remove) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [_change_row(c, review, criteria) for c in changes]
+        lines.append("")
+    else:
+        lines += ["This pull request changes no paper entry.", ""]
+    for old, new in review.diff.renamed_sections:
+        lines += [f"Section renamed: {neutral(old)} → {neutral(new)} (its papers stay).", ""]
+    if blamed(review):
+        lines += _findings_by_rule(blamed(review))
+    earlier = [f for f in review.findings if f.preexisting]
+    if earlier:
+        lines += [
+            f"<details><summary>Already in the list before this PR ({len(earlier)}), "
+            "not blamed on it</summary>",
+            "",
+            *_findings_by_rule(earlier),
+            "</details>",
+            "",
+        ]
+    note = _network_note(review)
+    if note:
+        lines += [note, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class InlineComment:
+    line: int
+    body: str
+    suggestion: str | None
+
+
+def inline_comments(review: Review) -> list[InlineComment]:
+    """One comment per changed head line the PR is blamed for, with a fix where one is known."""
+    touched = {e.line for e in review.diff.touched}
+    by_line: dict[int, list[Finding]] = {}
+    for finding in review.findings:
+        if finding.line in touched and not finding.preexisting:
+            by_line.setdefault(finding.line, []).append(finding)
+    out = []
+    for line, group in sorted(by_line.items()):
+        body = "\n".join(f"{_ICON[f.severity]} **{f.rule}**: {neutral(f.message)}" for f in group)
+        suggestion = next((f.suggestion for f in group if f.suggestion), None)
+        if suggestion:
+            body += "\n\n" + fenced(suggestion, "suggestion")
+        out.append(InlineComment(line, body, suggestion))
+    return out
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "title": entry.title,
+        "year": entry.year,
+        "section": entry.section,
+        "line": entry.line,
+        "top100": entry.top100,
+        "links": [link.url for link in entry.links if link.url],
+    }
+
+
+def _change_json(change: Change, review: Review, criteria: Criteria) -> dict[str, Any]:
+    data = _entry_json(change.entry)
+    if change.before and change.after:
+        data["before"] = {"section": change.before.section, "line": change.before.line}
+        data["fields"] = list(change.fields)
+    if review.facts is not None and change.after and change.after.line in review.facts.citations:
+        meta = review.facts.citations[change.after.line]
+        data["citations"] = {
+            "count": meta.citations if meta else None,
+            "threshold": criteria.threshold(change.entry.year, change.entry.sparkles),
+            "source": meta.source if meta else None,
+            "confident": meta.confident if meta else False,
+        }
+    return data
+
+
+def as_json(review: Review, criteria: Criteria) -> dict[str, Any]:
+    """The stable machine-readable review (schema documented in the README)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "verdict": review.verdict,
+        "changes": {
+            kind: [_change_json(c, review, criteria) for c in getattr(review.diff, kind)]
+            for kind in ("added", "removed", "moved", "edited")
+        },
+        "renamed_sections": [list(pair) for pair in review.diff.renamed_sections],
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "line": f.line,
+                "message": f.message,
+                "suggestion": f.suggestion,
+                "preexisting": f.preexisting,
+            }
+            for f in review.findings
+        ],
+        "network": {
+            "checked": review.facts is not None,
+            "incomplete": list(review.facts.incomplete) if review.facts else [],
+        },
+    }

@@ -1,0 +1,89 @@
+"""A paper is listed once: an added or edited entry must not repeat another entry of the list."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from rapidfuzz import fuzz, process
+
+from bot.engine.identity import keys
+from bot.engine.model import Entry, Finding
+from bot.engine.rules.context import RuleContext
+
+_KEY_NAMES = {"arxiv": "arXiv id", "doi": "DOI", "url": "link", "title": "title"}
+
+
+def first_author(authors: str) -> str:
+    """The first author's surname, lower-case: 'K. He et al.' -> 'he'."""
+    head = re.split(r",| and | et al|&", authors, maxsplit=1)[0]
+    words = re.findall(r"[^\W\d_]+", head.lower())
+    return words[-1] if words else ""
+
+
+def _same_paper_by_title(a: Entry, b: Entry) -> bool:
+    """Equal titles are not enough: 'Deep learning' (LeCun, 2015) is not 'Deep learning' (book)."""
+    ia, ib = a.identity, b.identity
+    if ia.arxiv and ib.arxiv and ia.arxiv != ib.arxiv:
+        return False
+    if ia.doi and ib.doi and ia.doi != ib.doi:
+        return False
+    if a.year and b.year and abs(a.year - b.year) > 1:
+        return False
+    fa, fb = first_author(a.authors), first_author(b.authors)
+    return not (fa and fb and fuzz.ratio(fa, fb) < 80)
+
+
+def _useful_keys(entry: Entry) -> list[str]:
+    # A link to a site's front page ("openai.com") names no paper.
+    return [k for k in keys(entry.identity) if not (k.startswith("url:") and "/" not in k)]
+
+
+def _candidates(
+    entry: Entry, index: dict[str, list[Entry]], titles: list[str], ctx: RuleContext
+) -> Iterator[tuple[Entry, str, bool]]:
+    """Entries that may be the same paper, strongest evidence first: (entry, why, by title)."""
+    for key in _useful_keys(entry):
+        kind = key.split(":", 1)[0]
+        for other in index[key]:
+            yield other, f"same {_KEY_NAMES[kind]}", kind == "title"
+    if entry.identity.title:
+        for _, score, i in process.extract(
+            entry.identity.title,
+            titles,
+            scorer=fuzz.ratio,
+            score_cutoff=ctx.criteria.title_similarity,
+            limit=5,
+        ):
+            yield ctx.head.entries[i], f"near-identical title, {score:.0f}% alike", True
+
+
+def duplicate(ctx: RuleContext) -> Iterator[Finding]:
+    index: dict[str, list[Entry]] = defaultdict(list)
+    for entry in ctx.head.entries:
+        for key in _useful_keys(entry):
+            index[key].append(entry)
+    titles = [e.identity.title for e in ctx.head.entries]
+    touched = {id(e) for e in ctx.touched}
+    for entry in ctx.touched:
+        twin = next(
+            (
+                (other, why)
+                for other, why, by_title in _candidates(entry, index, titles, ctx)
+                if other is not entry
+                and not (by_title and not _same_paper_by_title(entry, other))
+                # When the PR adds the same paper twice, blame the later line only.
+                and not (id(other) in touched and other.line > entry.line)
+            ),
+            None,
+        )
+        if twin:
+            other, why = twin
+            yield Finding(
+                "duplicate",
+                "error",
+                entry.line,
+                f'"{entry.title}" is already listed at line {other.line} in "{other.section}" '
+                f"({why}). Keep one entry.",
+            )

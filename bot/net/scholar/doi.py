@@ -1,0 +1,59 @@
+"""DOIs: the handle system says whether one is registered, Crossref gives its title."""
+
+from __future__ import annotations
+
+from bot.engine.model import PaperMeta
+from bot.net.scholar.http import Http
+
+CROSSREF = "Crossref"
+
+
+async def doi_registered(http: Http, dois: list[str]) -> dict[str, bool]:
+    base = http.net.doi_url.rstrip("/")
+    answers: dict[str, bool] = {}
+    for doi in dois:
+        reply = await http.json("GET", f"{base}/api/handles/{doi}")
+        if reply is None:
+            continue
+        status, body = reply
+        if status == 200 and isinstance(body, dict):
+            answers[doi] = body.get("responseCode") == 1
+        elif status == 404:
+            answers[doi] = False
+    return answers
+
+
+async def crossref_titles(http: Http, dois: list[str]) -> dict[str, PaperMeta | None]:
+    """Crossref's record of each DOI (None: not a Crossref DOI), one request at a time."""
+    base = http.net.crossref_url.rstrip("/")
+    params = {"mailto": http.net.crossref_mailto} if http.net.crossref_mailto else {}
+    answers: dict[str, PaperMeta | None] = {}
+    for doi in dois:
+        reply = await http.json("GET", f"{base}/works/{doi}", params=params)
+        if reply is None:
+            continue
+        status, body = reply
+        if status == 404:
+            answers[doi] = None
+            continue
+        message = body.get("message") if status == 200 and isinstance(body, dict) else None
+        if not isinstance(message, dict):
+            continue
+        titles = message.get("title") or []
+        title = " ".join(str(titles[0]).split()) if titles else ""
+        parts = (message.get("issued") or {}).get("date-parts") or [[None]]
+        year = parts[0][0] if parts and parts[0] and isinstance(parts[0][0], int) else None
+        count = message.get("is-referenced-by-count")
+        answers[doi] = (
+            PaperMeta(
+                title,
+                year,
+                count if isinstance(count, int) else None,
+                CROSSREF,
+                bool(title),
+                f"https://doi.org/{doi}",
+            )
+            if title
+            else None
+        )
+    return answers

@@ -1,0 +1,136 @@
+"""The one HTTP layer of the scholarly clients: a client bound to the review's deadline, the shared
+retry policy, and the gates that space a service's requests (arXiv asks for one every 3 s).
+
+Each client (arXiv, Semantic Scholar, OpenAlex, Crossref, doi.org) answers a batch of questions and
+returns a dict holding only the questions it could answer. A value of None is an answer ("no such
+paper"); a missing key means "no answer" (the service was down, rate-limited or out of time), which
+the caller reports as unverified. Nothing here raises on a network problem: a review must never
+fail because an API did.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from bot.config import NetSettings
+from bot.net.retry import SYSTEM_CLOCK, Again, Clock, RetryPolicy, retryable_status, with_retries
+
+
+class Gate:
+    """Spaces one service's requests across the whole process (arXiv: one every 3 s)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clock: Clock | None = None
+        self._last = float("-inf")
+
+    def reserve(self, interval: float, clock: Clock) -> float:
+        """Book the next slot; returns how long to wait for it. Slots are kept on one clock's
+        time line: a test's fake clock starts the gate afresh."""
+        with self._lock:
+            if clock is not self._clock:
+                self._clock, self._last = clock, float("-inf")
+            now = clock.monotonic()
+            slot = max(now, self._last + interval)
+            self._last = slot
+            return slot - now
+
+
+ARXIV_GATE = Gate()
+S2_GATE = Gate()
+Pace = tuple[Gate, float]
+
+
+async def paced(gate: Gate, interval: float, http: Http) -> bool:
+    """Wait for the gate's next slot; False when that slot comes after the deadline."""
+    wait = gate.reserve(interval, http.clock)
+    if wait >= http.remaining():
+        return False
+    if wait > 0:
+        await http.clock.sleep(wait)
+    return True
+
+
+class Http:
+    """One async client bound to the review's deadline: retries 429/5xx/timeouts with backoff
+    (``bot.net.retry``: Retry-After honoured up to ``net.retry_after_cap``).
+
+    ``send`` returns the response for any final status (2xx, 404, other 4xx), or None when there
+    was no answer: a transport error, or 429/5xx after the retries, or no time left.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        net: NetSettings,
+        deadline: float,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.client = client
+        self.net = net
+        self.deadline = deadline
+        self.clock = clock
+        self.policy = RetryPolicy(net.retries, net.retry_after_cap, clock)
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock.monotonic()
+
+    async def send(
+        self, method: str, url: str, pace: Pace | None = None, **kwargs: Any
+    ) -> httpx.Response | None:
+        """``pace`` (a gate and an interval) spaces every attempt, retries included."""
+
+        async def attempt() -> httpx.Response | None | Exception:
+            if pace is not None and not await paced(*pace, self):
+                return None
+            left = self.remaining()
+            if left <= 0:
+                return None
+            timeout = httpx.Timeout(
+                min(self.net.read_timeout, left), connect=min(self.net.connect_timeout, left)
+            )
+            try:
+                return await self.client.request(method, url, timeout=timeout, **kwargs)
+            except httpx.HTTPError as exc:
+                return exc
+
+        answer = await with_retries(attempt, _again, self.policy, self.remaining)
+        if isinstance(answer, httpx.Response) and not retryable_status(answer.status_code):
+            return answer
+        return None
+
+    async def json(
+        self, method: str, url: str, pace: Pace | None = None, **kwargs: Any
+    ) -> tuple[int, Any] | None:
+        """(status, body) for a final answer, None for no answer or a body that is not JSON."""
+        response = await self.send(method, url, pace, **kwargs)
+        if response is None:
+            return None
+        if response.status_code != 200:
+            return response.status_code, None
+        try:
+            return 200, response.json()
+        except ValueError:
+            return None
+
+
+def new_client(net: NetSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        headers={"User-Agent": net.user_agent},
+        follow_redirects=True,
+        max_redirects=net.max_redirects,
+        limits=httpx.Limits(max_connections=net.max_concurrency),
+    )
+
+
+def _again(answer: httpx.Response | None | Exception) -> Again | None:
+    if answer is None:  # no time left: final
+        return None
+    if isinstance(answer, Exception):
+        return Again()
+    if retryable_status(answer.status_code):
+        return Again(answer.headers.get("retry-after"))
+    return None

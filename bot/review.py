@@ -1,0 +1,24 @@
+"""From two list texts and a configuration to a Review: the one path the CLI and the bot's job take.
+
+The engine judges; when the network checks are on, the network phase first gathers the facts the
+network rules read (links, titles behind links, citation counts), with its answers cached in the
+service database.
+"""
+
+from __future__ import annotations
+
+from bot import engine
+from bot.config import Config
+from bot.engine.model import Review
+from bot.net.cache import Cache
+from bot.net.facts import gather
+
+
+def review(base_text: str, head_text: str, config: Config) -> Review:
+    """The engine's review with the network facts, unless the network checks are switched off."""
+    base, head, diff = engine.prepare(base_text, head_text, config.criteria)
+    facts = None
+    if config.net.enabled:
+        with Cache.open(config.service.db_path) as cache:
+            facts = gather(base, head, diff, config, cache=cache)
+    return engine.review_parsed(base, head, diff, config.criteria, facts)

@@ -1,0 +1,120 @@
+"""One review of one pull request: fetch from GitHub -> engine -> post to GitHub.
+
+The same function serves the queue worker and ``paperbot review-pr`` (with ``dry_run`` it posts
+nothing and returns what it would have posted). Everything it posts is idempotent: the summary
+comment is edited in place, inline comments already on the PR are not posted again, and the
+status is per commit, so a job that is run twice (a worker died, a retry) leaves one review.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.config import CONFIG_PATH, Config, parse_criteria
+from bot.errors import ConfigError, PaperbotError
+from bot.review import review as full_review
+from bot.service.github import GitHub
+from bot.service.post import Post, post_for, problem_post
+
+log = logging.getLogger(__name__)
+
+
+def build_post(base_text: str | None, head_text: str | None, config: Config) -> Post:
+    """Engine phase: the list at both commits and the repository's criteria in, a Post out."""
+    path = config.criteria.list_path
+    if head_text is None:
+        return problem_post(f"{path} is missing", f"{path} does not exist at the PR's head commit.")
+    try:
+        review = full_review(base_text or "", head_text, config)
+    except PaperbotError as exc:
+        return problem_post(f"cannot read {path}", str(exc))
+    except Exception:  # a bug of ours: the PR still hears of it, the log keeps the details
+        log.exception("review of %s crashed", path)
+        return problem_post(
+            "internal error",
+            "paperbot hit a bug while reviewing this change. The details are in the bot's log; "
+            "push again or ask a maintainer to re-run it once the bug is fixed.",
+        )
+    return post_for(review, config.criteria)
+
+
+def _describe(post: Post, repo: str, number: int, head_sha: str) -> str:
+    lines = [
+        f"paperbot review of {repo}#{number} at {head_sha[:12]}",
+        f"status: {post.state}: {post.description}",
+        "",
+        "summary comment:",
+        post.summary.rstrip(),
+    ]
+    if post.notes:
+        lines += ["", f"review ({post.review_event}): {post.review_body.splitlines()[0]}"]
+        lines += [f"  line {n.line}: {n.body.split(chr(10))[0]}" for n in post.notes]
+    return "\n".join(lines) + "\n"
+
+
+def run_review(
+    config: Config,
+    repo_full_name: str,
+    number: int,
+    head_sha: str | None = None,
+    installation_id: int | None = None,
+    dry_run: bool = False,
+    base_sha: str | None = None,
+) -> str:
+    """Review one pull request and post the result; returns what was done (or would be).
+
+    The webhook payload names both commits, so a queued job passes them and skips reading the
+    pull request; by hand (``paperbot review-pr``) the pull request is read first.
+    """
+    github = GitHub(config.service, repo_full_name, installation_id)
+    if head_sha is None or base_sha is None:
+        pull = github.pull(number)
+        head_sha, base_sha = head_sha or pull.head_sha, base_sha or pull.base_sha
+    merge_base, files = github.changed_files(base_sha, head_sha)
+    try:
+        # From the base branch only: a pull request must not loosen its own rules.
+        toml = github.read(CONFIG_PATH, base_sha)
+        if toml is not None:
+            config = replace(config, criteria=parse_criteria(toml, CONFIG_PATH, config.criteria))
+    except ConfigError as exc:
+        post = problem_post(f"{CONFIG_PATH} is invalid", str(exc))
+    else:
+        path = config.criteria.list_path
+        if path not in files:
+            post = Post(summary="", state="success", description=f"paperbot: {path} not changed")
+        else:
+            post = build_post(github.read(path, merge_base), github.read(path, head_sha), config)
+    if dry_run:
+        return _describe(post, repo_full_name, number, head_sha)
+    done = _publish(github, post, number, head_sha)
+    return (
+        f"{repo_full_name}#{number} at {head_sha[:12]}: {post.description}; {done} "
+        f"({github.requests} GitHub requests)"
+    )
+
+
+def _publish(github: GitHub, post: Post, number: int, head_sha: str) -> str:
+    """Comment, then review, then status: the status last, so it only goes green when all is up.
+
+    The summary comment comes first so that a newly created one proves no earlier run got as
+    far as the review, and the look-up of inline comments already posted can be skipped.
+    """
+    done = []
+    summary = "unchanged"
+    if post.summary:
+        summary = github.upsert_summary(number, post.summary)
+        done.append(f"summary comment {summary}")
+    new_notes = list(post.notes)
+    if post.notes and summary != "created":
+        already = github.posted_inline(number)
+        new_notes = [n for n in post.notes if n not in already]
+    wants_verdict = post.review_event != "COMMENT" and summary != "unchanged"
+    if new_notes or wants_verdict:
+        github.create_review(number, head_sha, post.review_body, post.review_event, new_notes)
+        done.append(f"review ({post.review_event}) with {len(new_notes)} inline comments")
+    kind = github.report(
+        head_sha, post.state, post.description, post.summary, list(post.annotations)
+    )
+    done.append(f"{kind} {post.state}")
+    return ", ".join(done)

@@ -1,0 +1,142 @@
+"""The web front: take GitHub's deliveries, check they are ours, queue the work, answer fast.
+
+GitHub marks a delivery failed if it gets no 2xx within 10 s and never retries by itself, so the
+request does no network work at all: it verifies the signature, writes a job to the durable queue
+and answers 202. The worker does the review: a thread of the web process, started by the entry
+point (``bot.wsgi``, ``paperbot serve``), or a process of its own (``paperbot worker``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Config
+from bot.errors import ConfigError, InputError, SignatureError
+from bot.service.queue import Queue
+
+log = logging.getLogger(__name__)
+
+REVIEWED_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """GitHub's X-Hub-Signature-256: HMAC-SHA256 of the raw body, compared in constant time."""
+    if not header:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.encode())
+
+
+def ignore_reason(payload: dict[str, Any]) -> str | None:
+    """Why a pull_request delivery is ignored, or None when it asks for a review."""
+    action = payload.get("action")
+    if action == "edited":
+        if "base" not in (payload.get("changes") or {}):
+            return "edited without a new base"
+    elif action not in REVIEWED_ACTIONS:
+        return f"action {action!r} needs no review"
+    pull = payload.get("pull_request") or {}
+    if pull.get("draft"):
+        return "draft pull request"
+    if pull.get("state", "open") != "open":
+        return "pull request is not open"
+    return None
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(error=message), status
+
+
+def create_app(config: Config, queue: Queue | None = None) -> Flask:
+    """Build the web app and nothing else (no thread, no request); tests pass their own config and
+    queue, and the entry points start the worker."""
+    service = config.service
+    if not service.webhook_secret and not service.dry_run:
+        raise ConfigError(
+            "GITHUB_WEBHOOK_SECRET is not set: refusing to accept unsigned webhooks "
+            "(set PAPERBOT_DRY_RUN=true for a local dry run)"
+        )
+    queue = queue or Queue(service.db_path, max_attempts=service.job_attempts)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = service.max_body_bytes
+    app.extensions["paperbot.queue"] = queue
+
+    @app.errorhandler(InputError)
+    def bad_input(exc: InputError) -> tuple[Response, int]:
+        return _error(exc.http_status, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        if status == 413:
+            return _error(413, f"body over {service.max_body_bytes} bytes")
+        return _error(status, exc.name)
+
+    @app.errorhandler(Exception)
+    def crash(exc: Exception) -> tuple[Response, int]:
+        log.exception("webhook failed")
+        return _error(500, "internal error; the delivery was not queued, redeliver it")
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(ok=True, queue=queue.counts(), depth=queue.depth())
+
+    @app.post("/webhook")
+    def webhook() -> tuple[Response, int]:
+        length = request.content_length
+        if length is not None and length > service.max_body_bytes:
+            return _error(413, f"body over {service.max_body_bytes} bytes")
+        body = request.get_data(cache=True)
+        if service.webhook_secret and not signature_ok(
+            service.webhook_secret, body, request.headers.get("X-Hub-Signature-256")
+        ):
+            raise SignatureError("missing or wrong X-Hub-Signature-256")
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise InputError("body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise InputError("body is not a JSON object")
+        event = request.headers.get("X-GitHub-Event", "")
+        if event == "ping":
+            return jsonify(ok=True, zen=payload.get("zen")), 200
+        if event != "pull_request":
+            return jsonify(ignored=f"event {event!r} needs no review"), 200
+        why_not = ignore_reason(payload)
+        if why_not:
+            return jsonify(ignored=why_not), 200
+        return _enqueue(queue, payload, request.headers.get("X-GitHub-Delivery", ""))
+
+    return app
+
+
+def _enqueue(queue: Queue, payload: dict[str, Any], delivery: str) -> tuple[Response, int]:
+    try:
+        pull = payload["pull_request"]
+        repo = payload["repository"]["full_name"]
+        number = int(payload.get("number") or pull["number"])
+        head_sha = pull["head"]["sha"]
+        base_sha = pull["base"]["sha"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"pull_request payload lacks {exc}") from None
+    if not delivery:
+        raise InputError("missing X-GitHub-Delivery")
+    installation = (payload.get("installation") or {}).get("id")
+    queued = queue.enqueue(delivery, repo, number, head_sha, base_sha, installation)
+    log.info(
+        "delivery %s: %s#%s at %s %s",
+        delivery,
+        repo,
+        number,
+        head_sha[:12],
+        "queued" if queued else "seen before",
+    )
+    answer = jsonify(queued=queued, delivery=delivery, repo=repo, number=number)
+    return answer, 202 if queued else 200

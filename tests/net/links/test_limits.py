@@ -1,0 +1,79 @@
+"""Politeness and budget: limits per host and overall, each URL once, a deadline, a cache."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from bot.net.cache import Cache
+from bot.net.links.check import BUDGET_DETAIL, check_links
+from tests.clock import FakeClock
+from tests.net.links.conftest import FAST, Site, delayed, resolver_for, slow, status
+
+
+def test_the_per_host_limit_holds(site: Site):
+    urls = [site.route(f"/p{n}", delayed(0.05)) for n in range(12)]
+    results = check_links(urls, replace(FAST, per_host=3, max_concurrency=50))
+    assert {r.outcome for r in results.values()} == {"ok"}
+    assert site.peak == 3
+
+
+def test_the_global_limit_holds_across_hosts(site: Site):
+    names = {f"mirror{n}.test": ["127.0.0.1"] for n in range(4)}
+    site.route("/paper", delayed(0.05))
+    urls = [site.url("/paper", host=name) for name in names]
+    urls += [site.url("/paper?copy=2", host=name) for name in names]
+    net = replace(FAST, per_host=8, max_concurrency=2)
+    results = check_links(urls, net, resolver=resolver_for(names))
+    assert {r.outcome for r in results.values()} == {"ok"}
+    assert site.peak == 2
+
+
+def test_each_url_is_fetched_once_and_answered_as_written(site: Site):
+    url = site.route("/paper", status(200))
+    results = check_links([url, url, url + "#section-2"], FAST)
+    assert set(results) == {url, url + "#section-2"}
+    assert results[url + "#section-2"].url == url + "#section-2"
+    assert results[url + "#section-2"].outcome == "ok"
+    assert site.seen("/paper") == ["HEAD"]
+
+
+def test_the_deadline_leaves_unfinished_links_unverified(site: Site):
+    fast_url = site.route("/fast", status(200))
+    slow_url = site.route("/slow", slow(site, 5))
+    started = time.monotonic()
+    results = check_links(
+        [fast_url, slow_url], replace(FAST, read_timeout=5.0), deadline=started + 0.4
+    )
+    assert time.monotonic() - started < 4.0  # not the 5 s the slow host takes
+    assert results[fast_url].outcome == "ok"
+    assert (results[slow_url].outcome, results[slow_url].detail) == ("unverified", BUDGET_DETAIL)
+
+
+def test_no_retry_pause_runs_past_the_deadline(site: Site):
+    url = site.route("/throttled", status(429, {"Retry-After": "5"}))
+    clock = FakeClock()
+    net = replace(FAST, retry_after_cap=5.0)
+    result = check_links([url], net, deadline=clock.now + 1.0, clock=clock)[url]
+    assert clock.slept == []  # a 5 s pause would end after the deadline: not taken
+    assert (result.outcome, result.status) == ("unverified", 429)
+
+
+def test_the_cache_answers_a_rerun_without_a_request(site: Site):
+    ok = site.route("/paper", status(200))
+    gone = site.route("/gone", status(404))
+    walled = site.route("/walled", status(403))
+    cache = Cache(":memory:")
+    first = check_links([ok, gone, walled], FAST, cache)
+    site.requests.clear()
+    second = check_links([ok, gone, walled], FAST, cache)
+    assert second[ok] == first[ok]
+    assert second[gone].outcome == "broken"
+    assert [path for _, path in site.requests] == ["/walled", "/walled"]  # doubt is not cached
+
+
+def test_progress_is_reported_for_every_link(site: Site):
+    urls = [site.route(f"/p{n}", status(200)) for n in range(5)]
+    calls: list[tuple[int, int]] = []
+    check_links(urls, FAST, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(n, 5) for n in range(1, 6)]
