@@ -14,12 +14,13 @@ LATEST = "1a0a9dfb1ee2.md"  # the list as of its last master commit (2018-10-19)
 
 @cache
 def _files() -> dict[str, str]:
+    files: dict[str, str] = {}
     with tarfile.open(ARCHIVE) as tar:
-        return {
-            m.name: tar.extractfile(m).read().decode("utf-8")  # type: ignore[union-attr]
-            for m in tar.getmembers()
-            if m.isfile()
-        }
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is not None:
+                files[member.name] = handle.read().decode("utf-8")
+    return files
 
 
 def readme(name: str) -> str:

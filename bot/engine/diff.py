@@ -115,7 +115,7 @@ def diff(base: PaperList, head: PaperList, criteria: Criteria) -> Diff:
     return Diff(
         added=tuple(Change("added", None, e) for e in head.entries if id(e) not in paired_head),
         removed=tuple(Change("removed", e, None) for e in base.entries if id(e) not in paired_base),
-        moved=tuple(sorted(moved, key=lambda c: c.after.line)),
-        edited=tuple(sorted(edited, key=lambda c: c.after.line)),
+        moved=tuple(sorted(moved, key=lambda c: c.entry.line)),
+        edited=tuple(sorted(edited, key=lambda c: c.entry.line)),
         renamed_sections=tuple(renames.items()),
     )

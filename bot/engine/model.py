@@ -73,7 +73,9 @@ class Change:
     @property
     def entry(self) -> Entry:
         """The entry as the PR leaves it (or as it was, for a removal)."""
-        return self.after or self.before  # type: ignore[return-value]
+        entry = self.after or self.before
+        assert entry is not None, "a change has an entry on one side at least"
+        return entry
 
 
 @dataclass(frozen=True)

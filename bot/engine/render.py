@@ -75,7 +75,7 @@ def _removal_cell(entry: Entry, review: Review) -> str:
 
 def _change_row(change: Change, review: Review, criteria: Criteria) -> str:
     entry = change.entry
-    what = change.kind
+    what: str = change.kind
     if change.kind == "moved" and change.before:
         what = f"moved from {neutral(change.before.section)}"
     elif change.kind == "edited":

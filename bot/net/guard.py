@@ -116,7 +116,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self._allow_private = allow_private
         self._trusted = tuple(ipaddress.ip_network(n, strict=False) for n in trusted)
         self._inner = httpcore.AnyIOBackend()
-        self._answers: dict[str, asyncio.Future[list[str]]] = {}
+        self._answers: dict[str, asyncio.Future[Sequence[str]]] = {}
 
     async def resolve(self, host: str) -> list[str]:
         literal = _literal(host)

@@ -19,12 +19,13 @@ from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
+from github.PullRequest import ReviewComment
 from github.Repository import Repository
 
 from bot.config import ServiceSettings
 from bot.errors import GitHubRefused, GitHubUnavailable
 from bot.net.retry import retry_after_seconds, retryable_status
-from bot.service.post import MARKER, InlineNote, conclusion_of
+from bot.service.post import MARKER, Annotation, InlineNote, conclusion_of
 
 STATUS_CONTEXT = "paperbot"
 PER_PAGE = 100
@@ -229,7 +230,7 @@ class GitHub:
         """
         pr = self._repo.get_pull(number)
         commit = self._repo.get_commit(head_sha)
-        comments = [
+        comments: list[ReviewComment] = [
             {"path": n.path, "line": n.line, "side": "RIGHT", "body": n.body} for n in notes
         ]
         try:
@@ -245,7 +246,7 @@ class GitHub:
         state: str,
         description: str,
         summary: str,
-        annotations: list[dict[str, Any]],
+        annotations: list[Annotation],
     ) -> str:
         """The ``paperbot`` result on the head commit, for branch protection (1 request).
 
@@ -261,7 +262,7 @@ class GitHub:
             )
             return "status"
         conclusion = conclusion_of(state)
-        output = {
+        output: dict[str, str | list[Annotation]] = {
             "title": description[:255],
             "summary": (summary or description)[:65000],
             "annotations": annotations[:50],

@@ -8,11 +8,13 @@ would post.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.engine import render
 from bot.engine.criteria import Criteria
 from bot.engine.model import Review, Severity
+
+# A check run annotation, as GitHub's API takes it.
+Annotation = dict[str, str | int]
 
 # The hidden first line of the bot's comments: how it finds its summary comment on every push.
 MARKER = "<!-- paperbot -->"
@@ -64,7 +66,7 @@ class Post:
     review_body: str = ""
     review_event: str = "COMMENT"
     notes: tuple[InlineNote, ...] = ()
-    annotations: tuple[dict[str, Any], ...] = ()
+    annotations: tuple[Annotation, ...] = ()
 
 
 def review_event(review: Review, allowed: str) -> str:
@@ -87,14 +89,14 @@ def post_for(review: Review, criteria: Criteria) -> Post:
         InlineNote(path, c.line, f"{c.body}\n\n{MARKER}") for c in render.inline_comments(review)
     )
     annotations = tuple(
-        {
-            "path": path,
-            "start_line": f.line,
-            "end_line": f.line,
-            "annotation_level": annotation_level(f.severity),
-            "title": f.rule,
-            "message": f.message,
-        }
+        Annotation(
+            path=path,
+            start_line=f.line,
+            end_line=f.line,
+            annotation_level=annotation_level(f.severity),
+            title=f.rule,
+            message=f.message,
+        )
         for f in review.findings
         if f.line is not None and not f.preexisting
     )

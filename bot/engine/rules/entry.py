@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.engine.model import Entry, Finding
+from bot.engine.model import Entry, Finding, Severity
 from bot.engine.rules.context import RuleContext
 
 _YEAR_GROUP = r"\((?:[^()]*?\b)?(?:19|20)\d{2}\b[^()]*\)"
@@ -60,7 +60,7 @@ def year(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def _belongs(entry: Entry, ctx: RuleContext) -> tuple[str, str] | None:
+def _belongs(entry: Entry, ctx: RuleContext) -> tuple[Severity, str] | None:
     """(severity, where it belongs) when the entry's year does not fit its section."""
     first, last = ctx.criteria.window
     section = entry.section.lower()

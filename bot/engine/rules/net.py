@@ -134,7 +134,7 @@ def citations_unverified(ctx: RuleContext) -> Iterator[Finding]:
         if not needs_citations(change):
             continue
         meta = facts.citations.get(entry.line)
-        threshold, words = _threshold_words(ctx, entry, entry.year or (meta and meta.year))
+        threshold, words = _threshold_words(ctx, entry, entry.year or (meta.year if meta else None))
         if threshold is None:
             continue  # no threshold to meet (the year rule speaks about the year)
         if entry.line not in facts.citations:

@@ -243,9 +243,11 @@ async def check_links_async(
     if cache is not None:
         for key in keys:
             stored = cache.get("link", key)
+            if not isinstance(stored, dict):
+                continue
             try:
                 known[key] = LinkStatus(**stored)
-            except TypeError:  # absent, or stored by an older version
+            except TypeError:  # stored by an older version
                 continue
     todo = [k for k in keys if k not in known]
     checker = _Checker(net, resolver, trusted, deadline, clock)
