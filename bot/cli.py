@@ -93,15 +93,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_review_pr(args: argparse.Namespace) -> int:
-    from bot.service.job import run_review
-
     if args.repo.count("/") != 1:
         raise InputError(f"{args.repo}: expected OWNER/REPO")
-    try:
-        print(run_review(_load_config(args), args.repo, args.number, dry_run=args.dry_run))
-    except GitHubUnavailable as exc:
-        print(f"paperbot: GitHub is unavailable, try again later: {exc}", file=sys.stderr)
-        return 3
+    from bot.service.job import run_review
+
+    print(run_review(_load_config(args), args.repo, args.number, dry_run=args.dry_run))
     return 0
 
 
@@ -149,12 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+    except GitHubUnavailable as exc:
+        print(f"paperbot: GitHub is unavailable, try again later: {exc}", file=sys.stderr)
+        return exc.exit_code
     except PaperbotError as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    return code
 
 
 if __name__ == "__main__":

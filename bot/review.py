@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from bot import engine
 from bot.config import Config
-from bot.engine.model import Review
-from bot.net.cache import Cache
-from bot.net.facts import gather
+from bot.engine.model import Facts, Review
 
 
 def review(base_text: str, head_text: str, config: Config) -> Review:
     """The engine's review with the network facts, unless the network checks are switched off."""
     base, head, diff = engine.prepare(base_text, head_text, config.criteria)
-    facts = None
+    facts: Facts | None = None
     if config.net.enabled:
+        # Imported here: an offline review (``paperbot review --offline``) does not load the
+        # web stack, a fifth of a second of every such run.
+        from bot.net.cache import Cache
+        from bot.net.facts import gather
+
         with Cache.open(config.service.db_path) as cache:
             facts = gather(base, head, diff, config, cache=cache)
     return engine.review_parsed(base, head, diff, config.criteria, facts)

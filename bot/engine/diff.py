@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 
 from rapidfuzz import fuzz, process
 
@@ -30,20 +30,42 @@ def changed_fields(before: Entry, after: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _pair(base: list[Entry], head: list[Entry], criteria: Criteria) -> list[tuple[Entry, Entry]]:
-    """Pair entries: identical lines first, then identity keys, then near-identical titles."""
-    pairs: list[tuple[Entry, Entry]] = []
+def _pair_identical(
+    base: list[Entry], head: list[Entry]
+) -> tuple[list[tuple[Entry, Entry]], list[Entry], list[Entry]]:
+    """Identical lines pair up, in the same section first: a copy of an entry pasted into another
+    section is the addition, not the entry that stayed where it was. Returns the pairs and the
+    entries left on each side (in list order)."""
+    by_place: dict[tuple[str, str], deque[Entry]] = defaultdict(deque)
     by_raw: dict[str, list[Entry]] = defaultdict(list)
     for entry in base:
+        by_place[(entry.raw.strip(), entry.section)].append(entry)
         by_raw[entry.raw.strip()].append(entry)
-    rest_head: list[Entry] = []
+    pairs: list[tuple[Entry, Entry]] = []
+    taken: set[int] = set()
+    elsewhere: list[Entry] = []
     for entry in head:
-        same = by_raw.get(entry.raw.strip())
+        same = by_place.get((entry.raw.strip(), entry.section))
         if same:
-            pairs.append((same.pop(0), entry))
+            match = same.popleft()
+            taken.add(id(match))
+            pairs.append((match, entry))
+        else:
+            elsewhere.append(entry)
+    left = {raw: deque(e for e in group if id(e) not in taken) for raw, group in by_raw.items()}
+    rest_head: list[Entry] = []
+    for entry in elsewhere:
+        same = left.get(entry.raw.strip())
+        if same:
+            pairs.append((same.popleft(), entry))
         else:
             rest_head.append(entry)
-    rest_base = [e for group in by_raw.values() for e in group]
+    return pairs, [e for group in left.values() for e in group], rest_head
+
+
+def _pair(base: list[Entry], head: list[Entry], criteria: Criteria) -> list[tuple[Entry, Entry]]:
+    """Pair entries: identical lines first, then identity keys, then near-identical titles."""
+    pairs, rest_base, rest_head = _pair_identical(base, head)
     index: dict[str, list[Entry]] = defaultdict(list)
     for entry in rest_base:
         for key in keys(entry.identity):

@@ -87,6 +87,12 @@ def start_thread(config: Config, queue: Queue) -> threading.Event:
 def serve_forever(config: Config) -> None:
     """``paperbot worker``: work until SIGTERM, letting the job in hand finish (a restart)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    queue = Queue(config.service.db_path, max_attempts=config.service.job_attempts)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    run(config, stop=stopping)
+
+    def stop(*_: object) -> None:
+        stopping.set()
+        queue.arrived.set()  # an idle worker stops now, not at its next look at the queue
+
+    signal.signal(signal.SIGTERM, stop)
+    run(config, queue, stopping)

@@ -2,7 +2,7 @@ from bot.engine.criteria import Criteria
 from bot.engine.diff import diff
 from bot.engine.parse import parse
 from tests.history import LATEST, readme
-from tests.listedit import insert_after, replace_line
+from tests.listedit import insert_after, line_of, replace_line
 
 CRITERIA = Criteria()
 BASE = readme(LATEST)
@@ -22,6 +22,19 @@ def test_reordering_inside_a_section_is_no_change():
     adam = next(line for line in BASE.splitlines() if ADAM in line)
     head = insert_after(replace_line(BASE, ADAM, None), "**Training very deep networks**", adam)
     assert _diff(BASE, head).all == ()
+
+
+def test_a_copy_pasted_above_the_original_is_the_addition_and_the_original_stays():
+    old = "Greedy layer-wise training of deep networks"
+    original = next(line for line in BASE.splitlines() if old in line)
+    head = insert_after(BASE, "### Natural Language Processing", original)
+    changes = _diff(BASE, head)
+    (added,) = changes.added
+    assert (added.after.section, added.after.line) == (
+        "Natural Language Processing / RNNs",
+        line_of(head, old),
+    )
+    assert changes.moved == changes.removed == changes.edited == ()
 
 
 def test_added_and_removed_entries():

@@ -1,9 +1,9 @@
 import pytest
 
 from bot.engine.criteria import Criteria
-from bot.errors import NotAListError
 from bot.engine.identity import arxiv_id, doi, normalise_title, normalise_url
 from bot.engine.parse import parse
+from bot.errors import NotAListError
 from tests.history import LATEST, readme, readme_names
 
 CRITERIA = Criteria()

@@ -244,7 +244,9 @@ def _server():
     handler = type("Handler", (_Handler,), {"behaviour": Behaviour()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server, handler
     server.shutdown()

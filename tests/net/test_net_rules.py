@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.criteria import Criteria
 from bot.engine import prepare
+from bot.engine.criteria import Criteria
 from bot.engine.model import Facts, LinkStatus, PaperMeta
 from bot.engine.rules import RuleContext
 from bot.engine.rules.net import NET_RULES

@@ -13,8 +13,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot.config import Config
-from bot.service.queue import LEASE_SECONDS, Queue
 from bot.service.post import MARKER
+from bot.service.queue import LEASE_SECONDS, Queue
 from bot.service.worker import process_one
 from tests.history import pr_texts, readme
 from tests.service.conftest import BASE, HEAD, REPO, Clock, deliver, payload, with_service
