@@ -30,37 +30,44 @@ def changed_fields(before: Entry, after: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _places(entries: list[Entry]) -> list[tuple[str, str, str]]:
+    """Each entry's raw line, section and the raw line of the entry above it."""
+    raws = [e.raw.strip() for e in entries]
+    above = [""] + raws[:-1]
+    return [(raw, e.section, prev) for raw, e, prev in zip(raws, entries, above, strict=False)]
+
+
 def _pair_identical(
     base: list[Entry], head: list[Entry]
 ) -> tuple[list[tuple[Entry, Entry]], list[Entry], list[Entry]]:
-    """Identical lines pair up, in the same section first: a copy of an entry pasted into another
-    section is the addition, not the entry that stayed where it was. Returns the pairs and the
-    entries left on each side (in list order)."""
-    by_place: dict[tuple[str, str], deque[Entry]] = defaultdict(deque)
-    by_raw: dict[str, list[Entry]] = defaultdict(list)
-    for entry in base:
-        by_place[(entry.raw.strip(), entry.section)].append(entry)
-        by_raw[entry.raw.strip()].append(entry)
+    """Identical lines pair up: first where the entry above is the same too, then in the same
+    section, then anywhere. A copy of an entry pasted elsewhere (above the original, or into
+    another section) is so the addition, not the entry that stayed where it was. Returns the pairs
+    and the entries left on each side, in list order."""
+    base_places, head_places = _places(base), _places(head)
     pairs: list[tuple[Entry, Entry]] = []
-    taken: set[int] = set()
-    elsewhere: list[Entry] = []
-    for entry in head:
-        same = by_place.get((entry.raw.strip(), entry.section))
-        if same:
-            match = same.popleft()
-            taken.add(id(match))
-            pairs.append((match, entry))
-        else:
-            elsewhere.append(entry)
-    left = {raw: deque(e for e in group if id(e) not in taken) for raw, group in by_raw.items()}
-    rest_head: list[Entry] = []
-    for entry in elsewhere:
-        same = left.get(entry.raw.strip())
-        if same:
-            pairs.append((same.popleft(), entry))
-        else:
-            rest_head.append(entry)
-    return pairs, [e for group in left.values() for e in group], rest_head
+    paired_base: set[int] = set()
+    rest = list(range(len(head)))
+    for width in (3, 2, 1):  # (raw, section, above), then (raw, section), then raw alone
+        waiting: dict[tuple[str, ...], deque[int]] = defaultdict(deque)
+        for i, place in enumerate(base_places):
+            if i not in paired_base:
+                waiting[place[:width]].append(i)
+        unpaired = []
+        for j in rest:
+            same = waiting.get(head_places[j][:width])
+            if same:
+                i = same.popleft()
+                paired_base.add(i)
+                pairs.append((base[i], head[j]))
+            else:
+                unpaired.append(j)
+        rest = unpaired
+    left = [e for i, e in enumerate(base) if i not in paired_base]
+    by_raw: dict[str, list[Entry]] = defaultdict(list)
+    for entry in left:  # the order the later passes have always seen: grouped by line
+        by_raw[entry.raw.strip()].append(entry)
+    return pairs, [e for group in by_raw.values() for e in group], [head[j] for j in rest]
 
 
 def _pair(base: list[Entry], head: list[Entry], criteria: Criteria) -> list[tuple[Entry, Entry]]:

@@ -37,6 +37,16 @@ def test_a_copy_pasted_above_the_original_is_the_addition_and_the_original_stays
     assert changes.moved == changes.removed == changes.edited == ()
 
 
+def test_a_copy_pasted_higher_up_in_the_same_section_is_the_addition():
+    old = "Improved semantic representations from tree-structured"
+    original = next(line for line in BASE.splitlines() if old in line)
+    head = insert_after(BASE, "Understanding convolutional neural networks (2016)", original)
+    changes = _diff(BASE, head)
+    (added,) = changes.added
+    assert added.after.line == line_of(head, old)  # the first, pasted one
+    assert changes.moved == changes.removed == changes.edited == ()
+
+
 def test_added_and_removed_entries():
     head = replace_line(insert_after(BASE, "### Image: Segmentation", NEW), ADAM, None)
     changes = _diff(BASE, head)
