@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.config import Config  # noqa: E402
 from bot.engine import review  # noqa: E402
+from bot.engine.criteria import Criteria  # noqa: E402
 from bot.engine.parse import _inline, _read_line  # noqa: E402
 from tests.history import pr_texts  # noqa: E402
 
@@ -42,26 +42,26 @@ def scale(text: str, copies: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def timed(base: str, head: str, config: Config, reps: int) -> tuple[float, float]:
+def timed(base: str, head: str, criteria: Criteria, reps: int) -> tuple[float, float]:
     times = []
     for _ in range(reps):
         _inline.cache_clear()  # each review starts cold, as a new PR would
         _read_line.cache_clear()
         start = time.perf_counter()
-        review(base, head, config)
+        review(base, head, criteria)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), min(times)
 
 
 def main() -> None:
-    config = Config()
+    criteria = Criteria()
     base, head = pr_texts(80)  # the real list and a real PR that adds one paper
     print(f"{'list':<6}{'entries':>9}{'median ms':>12}{'min ms':>10}{'ms/entry':>10}")
     results = {}
     for copies in (1, 10):
         b, h = scale(base, copies), scale(head, copies)
         entries = sum(1 for line in b.splitlines() if line.startswith("- "))
-        median, best = timed(b, h, config, reps=21 if copies == 1 else 7)
+        median, best = timed(b, h, criteria, reps=21 if copies == 1 else 7)
         results[copies] = median
         print(f"{copies}x{'':<4}{entries:>9}{median:>12.1f}{best:>10.1f}{median / entries:>10.3f}")
     print(f"growth 1x -> 10x: {results[10] / results[1]:.1f}x (linear would be ~10x)")

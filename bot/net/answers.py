@@ -36,7 +36,7 @@ class Answers:
     """One gathering: the answers so far (from the cache or the network) and the cache policy."""
 
     def __init__(self, lookups: Lookups, config: Config, cache: Cache | None) -> None:
-        self.plan = lookups
+        self.lookups = lookups
         self.net: NetSettings = config.net
         self.similarity = config.criteria.title_similarity
         self.cache = cache
@@ -61,19 +61,21 @@ class Answers:
             self.cache.put(kind, key, value, ttl)
 
     def from_cache(self) -> None:
-        for arxiv in set(self.plan.arxiv_links.values()) | set(self.plan.arxiv_titles.values()):
+        for arxiv in set(self.lookups.arxiv_links.values()) | set(
+            self.lookups.arxiv_titles.values()
+        ):
             if (hit := self._get("arxiv", arxiv)) is not None:
                 self.arxiv[arxiv] = _meta_from_json(hit)
-        for key in set(self.plan.doi_links.values()):
+        for key in set(self.lookups.doi_links.values()):
             if (hit := self._get("doi", key)) is not None:
                 self.registered[key] = bool(hit["registered"])
-        for key in set(self.plan.doi_titles.values()):
+        for key in set(self.lookups.doi_titles.values()):
             if (hit := self._get("crossref", key)) is not None:
                 self.crossref[key] = _meta_from_json(hit)
-        for line, query in self.plan.papers.items():
+        for line, query in self.lookups.papers.items():
             if (hit := self._get("citations", query.key)) is not None:
                 self.papers[line] = _meta_from_json(hit)
-        for line, query in self.plan.peers.items():
+        for line, query in self.lookups.peers.items():
             hit = self._get("citations", query.key)
             self._keep_peer(line, _meta_from_json(hit) if hit is not None else None)
 
@@ -84,27 +86,27 @@ class Answers:
     # work still to do -------------------------------------------------------------------------
 
     def todo_arxiv(self) -> list[str]:
-        wanted = set(self.plan.arxiv_links.values()) | set(self.plan.arxiv_titles.values())
+        wanted = set(self.lookups.arxiv_links.values()) | set(self.lookups.arxiv_titles.values())
         return sorted(wanted - set(self.arxiv))
 
     def todo_registered(self) -> list[str]:
-        return sorted(set(self.plan.doi_links.values()) - set(self.registered))
+        return sorted(set(self.lookups.doi_links.values()) - set(self.registered))
 
     def todo_crossref(self) -> list[str]:
-        return sorted(set(self.plan.doi_titles.values()) - set(self.crossref))
+        return sorted(set(self.lookups.doi_titles.values()) - set(self.crossref))
 
     def todo_peers(self) -> list[PaperQuery]:
         """Peers with an arXiv id or DOI whose count is not known yet: they join the batch."""
         todo = {
             q.key: q
-            for line, q in self.plan.peers.items()
+            for line, q in self.lookups.peers.items()
             if line not in self.peer_counts and (q.arxiv or q.doi)
         }
         return list(todo.values())
 
     def todo_papers(self) -> list[PaperQuery]:
         """One query per paper (a list may hold the same entry twice)."""
-        todo = {q.key: q for line, q in self.plan.papers.items() if line not in self.papers}
+        todo = {q.key: q for line, q in self.lookups.papers.items() if line not in self.papers}
         return list(todo.values())
 
     # network ----------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ class Answers:
         todo = self.todo_papers()
         s2: dict[str, PaperMeta | None] = {}
         await semantic_scholar(http, todo, self.similarity, s2, self.todo_peers())
-        for line, query in self.plan.peers.items():
+        for line, query in self.lookups.peers.items():
             if (meta := s2.get(query.key)) is not None and meta.confident:
                 self._keep_peer(line, meta)
                 self._put("citations", query.key, _meta_to_json(meta), True)
@@ -158,7 +160,7 @@ class Answers:
             self._keep(query.key, best, cache=both or bool(best and best.confident))
 
     def _keep(self, key: str, meta: PaperMeta | None, cache: bool) -> None:
-        for line, query in self.plan.papers.items():
+        for line, query in self.lookups.papers.items():
             if query.key == key:
                 self.papers[line] = meta
         if cache:
@@ -166,7 +168,7 @@ class Answers:
 
     async def check_links(self, deadline: float, resolver: Resolver | None, clock: Clock) -> None:
         found = await check_links_async(
-            self.plan.link_urls,
+            self.lookups.link_urls,
             self.net,
             self.cache,
             deadline=deadline,
@@ -182,24 +184,24 @@ class Answers:
 
     def facts(self) -> Facts:
         links = dict(self.links)
-        for url, arxiv in self.plan.arxiv_links.items():
+        for url, arxiv in self.lookups.arxiv_links.items():
             if arxiv not in self.arxiv:
                 links[url] = LinkStatus(url, "unverified", "the arXiv export API did not answer")
             elif self.arxiv[arxiv] is None:
                 links[url] = LinkStatus(url, "broken", f"arXiv has no paper {arxiv}", 404)
             else:
                 links[url] = LinkStatus(url, "ok", "found through the arXiv export API", 200)
-        for url, key in self.plan.doi_links.items():
+        for url, key in self.lookups.doi_links.items():
             if key not in self.registered:
                 links[url] = LinkStatus(url, "unverified", "doi.org did not answer")
             elif not self.registered[key]:
                 links[url] = LinkStatus(url, "broken", f"DOI {key} is not registered", 404)
             else:
                 links[url] = LinkStatus(url, "ok", "DOI registered at doi.org", 200)
-        titles: dict[str, PaperMeta | None] = dict(self.plan.slug_titles)
-        for url, arxiv in self.plan.arxiv_titles.items():
+        titles: dict[str, PaperMeta | None] = dict(self.lookups.slug_titles)
+        for url, arxiv in self.lookups.arxiv_titles.items():
             titles[url] = self.arxiv.get(arxiv)
-        for url, key in self.plan.doi_titles.items():
+        for url, key in self.lookups.doi_titles.items():
             titles[url] = self.crossref.get(key)
         citations: dict[int, PaperMeta | None] = dict(self.peer_counts)
         citations.update(self.papers)

@@ -80,7 +80,7 @@ async def _noting_failure(work: Awaitable[None], what: str, run: Answers) -> Non
 
 async def _gather(run: Answers, deadline: float, clock: Clock, resolver: Resolver | None) -> None:
     jobs: dict[str, asyncio.Task[None]] = {}
-    if run.plan.link_urls:
+    if run.lookups.link_urls:
         work = run.check_links(deadline, resolver, clock)
         jobs["links"] = asyncio.create_task(_noting_failure(work, "links", run))
     lookups = {
@@ -113,7 +113,7 @@ async def _wait(
         jobs[name].cancel()
     await asyncio.gather(*(jobs[name] for name in late), return_exceptions=True)
     unchecked = {
-        "links": lambda: len(run.plan.link_urls) - len(run.links),
+        "links": lambda: len(run.lookups.link_urls) - len(run.links),
         "arXiv": lambda: len(run.todo_arxiv()),
         "doi.org": lambda: len(run.todo_registered()),
         "Crossref": lambda: len(run.todo_crossref()),

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bot import review
 from bot.config import CONFIG_PATH, Config, parse_criteria
 from bot.errors import ConfigError, PaperbotError
-from bot.review import review as full_review
 from bot.service.github import GitHub
 from bot.service.post import Post, post_for, problem_post
 
@@ -26,7 +26,7 @@ def build_post(base_text: str | None, head_text: str | None, config: Config) -> 
     if head_text is None:
         return problem_post(f"{path} is missing", f"{path} does not exist at the PR's head commit.")
     try:
-        review = full_review(base_text or "", head_text, config)
+        result = review.review(base_text or "", head_text, config)
     except PaperbotError as exc:
         return problem_post(f"cannot read {path}", str(exc))
     except Exception:  # a bug of ours: the PR still hears of it, the log keeps the details
@@ -36,7 +36,7 @@ def build_post(base_text: str | None, head_text: str | None, config: Config) -> 
             "paperbot hit a bug while reviewing this change. The details are in the bot's log; "
             "push again or ask a maintainer to re-run it once the bug is fixed.",
         )
-    return post_for(review, config.criteria)
+    return post_for(result, config.criteria)
 
 
 def _describe(post: Post, repo: str, number: int, head_sha: str) -> str:

@@ -1,3 +1,5 @@
+import pytest
+
 from bot.engine.criteria import Criteria
 from bot.engine.diff import diff
 from bot.engine.parse import parse
@@ -24,26 +26,29 @@ def test_reordering_inside_a_section_is_no_change():
     assert _diff(BASE, head).all == ()
 
 
-def test_a_copy_pasted_above_the_original_is_the_addition_and_the_original_stays():
-    old = "Greedy layer-wise training of deep networks"
-    original = next(line for line in BASE.splitlines() if old in line)
-    head = insert_after(BASE, "### Natural Language Processing", original)
+@pytest.mark.parametrize(
+    ("paper", "pasted_under", "section"),
+    [
+        # into another section, above the original (Old Papers)
+        (
+            "Greedy layer-wise training of deep networks",
+            "### Natural Language Processing",
+            "Natural Language Processing / RNNs",
+        ),
+        # higher up in the original's own section
+        (
+            "Improved semantic representations from tree-structured",
+            "Understanding convolutional neural networks (2016)",
+            "Appendix: More than Top 100",
+        ),
+    ],
+)
+def test_a_pasted_copy_is_the_addition_and_the_original_stays(paper, pasted_under, section):
+    original = next(line for line in BASE.splitlines() if paper in line)
+    head = insert_after(BASE, pasted_under, original)
     changes = _diff(BASE, head)
     (added,) = changes.added
-    assert (added.after.section, added.after.line) == (
-        "Natural Language Processing / RNNs",
-        line_of(head, old),
-    )
-    assert changes.moved == changes.removed == changes.edited == ()
-
-
-def test_a_copy_pasted_higher_up_in_the_same_section_is_the_addition():
-    old = "Improved semantic representations from tree-structured"
-    original = next(line for line in BASE.splitlines() if old in line)
-    head = insert_after(BASE, "Understanding convolutional neural networks (2016)", original)
-    changes = _diff(BASE, head)
-    (added,) = changes.added
-    assert added.after.line == line_of(head, old)  # the first, pasted one
+    assert (added.after.section, added.after.line) == (section, line_of(head, paper))
     assert changes.moved == changes.removed == changes.edited == ()
 
 

@@ -14,8 +14,9 @@ from bot.engine.rules.context import RuleContext
 from bot.engine.scope import needs_citations, new_urls, removal_candidates
 from bot.engine.titles import likeness
 
-# Below this likeness (0-100, see ``bot.titles``) a linked paper is another paper. Low on purpose:
-# lists shorten and re-case titles, and a false "wrong link" error is worse than a missed one.
+# Below this likeness (0-100, see ``bot.engine.titles``) a linked paper is another paper. Low on
+# purpose: lists shorten and re-case titles, and a false "wrong link" error is worse than a missed
+# one.
 MISMATCH_BELOW = 60.0
 
 

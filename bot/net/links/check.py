@@ -1,13 +1,11 @@
 """Is a link alive? Check URLs politely and in parallel: the second of the link checker's three
-jobs (``collect`` finds them, ``audit`` reports on a whole list).
+jobs (``collect`` finds the links, ``audit`` reports on a whole list; ``outcome`` says what an
+answer proves, because a checker that fails pull requests on a publisher's 403 gets switched off).
 
-Only what is provably dead is ``broken`` (404, 410, a name the DNS says does not exist, a refused
-connection); whatever a server did not let us see (bot walls, logins, rate limits, timeouts, TLS
-trouble, server errors) is ``unverified``, because a link checker that fails pull requests on a
-publisher's 403 gets switched off. ``skipped`` means the SSRF guard or the scheme kept us away.
-
-arXiv links are checked here like any other URL; the review's network phase (``bot.net.facts``)
-leaves them out and verifies them in batches through arXiv's export API instead.
+HEAD first and GET when HEAD is refused; redirects followed by hand, so that every hop passes the
+SSRF guard; retries through the shared policy (``bot.net.retry``); limits per host and overall;
+one deadline for the run. arXiv links are checked here like any other URL; the review's network
+phase (``bot.net.facts``) leaves them out and verifies them in batches through arXiv's export API.
 """
 
 from __future__ import annotations
