@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.engine import review  # noqa: E402
 from bot.engine.criteria import Criteria  # noqa: E402
 from bot.engine.parse import _inline, _read_line  # noqa: E402
+from bot.engine.verdict import review  # noqa: E402
 from tests.history import pr_texts  # noqa: E402
 
 NEW_ENTRY = (

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from bot.engine.criteria import REVIEW_EVENTS, Criteria
-from bot.engine.rules import RULE_IDS
 from bot.errors import ConfigError
 
 CONFIG_PATH = ".github/paperbot.toml"
@@ -160,6 +159,10 @@ def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None =
             raise ConfigError(f"{source}: unknown key rules.{key}")
     if "disabled" in rules:
         disabled = _expect(rules["disabled"], list, "rules.disabled")
+        # Imported here: the rules load the parser's and the matcher's libraries, which a process
+        # that never reviews (``paperbot audit``) should not carry.
+        from bot.engine.rules import RULE_IDS
+
         for rule in disabled:
             if rule not in RULE_IDS:
                 raise ConfigError(

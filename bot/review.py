@@ -7,14 +7,14 @@ service database.
 
 from __future__ import annotations
 
-from bot import engine
 from bot.config import Config
 from bot.engine.model import Facts, Review
+from bot.engine.verdict import prepare, review_parsed
 
 
 def review(base_text: str, head_text: str, config: Config) -> Review:
     """The engine's review with the network facts, unless the network checks are switched off."""
-    base, head, diff = engine.prepare(base_text, head_text, config.criteria)
+    base, head, diff = prepare(base_text, head_text, config.criteria)
     facts: Facts | None = None
     if config.net.enabled:
         # Imported here: an offline review (``paperbot review --offline``) does not load the
@@ -24,4 +24,4 @@ def review(base_text: str, head_text: str, config: Config) -> Review:
 
         with Cache.open(config.service.db_path) as cache:
             facts = gather(base, head, diff, config, cache=cache)
-    return engine.review_parsed(base, head, diff, config.criteria, facts)
+    return review_parsed(base, head, diff, config.criteria, facts)

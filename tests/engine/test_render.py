@@ -1,7 +1,6 @@
 import json
 import re
 
-from bot.engine import review
 from bot.engine.criteria import Criteria
 from bot.engine.render import (
     as_json,
@@ -11,6 +10,7 @@ from bot.engine.render import (
     markdown,
     neutral,
 )
+from bot.engine.verdict import review
 from tests.history import LATEST, readme
 from tests.listedit import insert_after, line_of
 

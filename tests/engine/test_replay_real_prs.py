@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.engine import review
 from bot.engine.criteria import Criteria
+from bot.engine.verdict import review
 from tests.expectations.load import load, observed
 from tests.history import pr_texts, pull_requests
 

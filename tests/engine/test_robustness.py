@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.engine import review
 from bot.engine.criteria import Criteria
+from bot.engine.verdict import review
 from bot.errors import PaperbotError
 from tests.expectations.load import load, observed
 from tests.history import LATEST, readme

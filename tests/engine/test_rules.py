@@ -2,8 +2,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.engine import review
 from bot.engine.criteria import Criteria
+from bot.engine.verdict import review
 from tests.history import LATEST, readme
 from tests.listedit import insert_after, line_of, replace_line
 

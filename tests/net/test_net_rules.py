@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import prepare
 from bot.engine.criteria import Criteria
 from bot.engine.model import Facts, LinkStatus, PaperMeta
 from bot.engine.rules import RuleContext
 from bot.engine.rules.net import NET_RULES
 from bot.engine.scope import needs_citations
 from bot.engine.titles import likeness
+from bot.engine.verdict import prepare
 from tests.history import LATEST, readme
 from tests.listedit import insert_after, replace_line
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from bot.config import Config
-from bot.engine import prepare
 from bot.engine.rules import RuleContext
 from bot.engine.rules.net import NET_RULES
+from bot.engine.verdict import prepare
 from bot.net.cache import Cache
 from bot.net.facts import gather
 from bot.net.guard import ResolveError

@@ -42,10 +42,9 @@ def pushed(fake: FakeGitHub) -> dict:
 def test_an_opened_pull_request_gets_one_comment_one_review_and_one_status(
     client: FlaskClient, queue: Queue, config: Config, pull_74: FakeGitHub
 ) -> None:
-    started = time.perf_counter()
     answer = deliver(client, "pull_request", payload("pull_request.opened"))
-    assert answer.status_code == 202 and time.perf_counter() - started < 0.5
-    assert pull_74.state.calls == []  # nothing touched GitHub inside the request
+    assert answer.status_code == 202
+    assert pull_74.state.calls == []  # the answer came before any work: nothing touched GitHub
 
     assert process_one(config, queue) == "done"
 
