@@ -152,11 +152,11 @@ class _Checker:
 
         async def attempt() -> Reply | Failure:
             nonlocal method
-            answer = await self._try(method, url)
+            answer = await self._send(method, url)
             if method == "HEAD" and isinstance(answer, Reply) and not 200 <= answer.status < 400:
                 method = "GET"
                 if not retryable_status(answer.status):
-                    answer = await self._try(method, url)
+                    answer = await self._send(method, url)
             elif method == "HEAD" and isinstance(answer, Failure) and answer.detail == "timed out":
                 method = "GET"  # some servers never answer HEAD
             return answer
@@ -166,24 +166,22 @@ class _Checker:
     def _time_left(self) -> float:
         return math.inf if self.deadline is None else self.deadline - self.clock.monotonic()
 
-    async def _try(self, method: str, url: str) -> Reply | Failure:
+    async def _send(self, method: str, url: str) -> Reply | Failure:
+        """One request within the limits; what went wrong is a Failure, never an exception."""
         try:
-            return await self._send(method, url)
+            host = httpx.URL(url).host
+            slot = self.hosts.setdefault(host, asyncio.Semaphore(self.net.per_host))
+            async with slot, self.any_host, asyncio.timeout(self.request_cap):
+                request = self.client.build_request(method, url)
+                response = await self.client.send(request, stream=True)
+                try:
+                    length = response.headers.get("content-length", "")
+                    if method == "GET" and length.isdigit() and int(length) <= SMALL_BODY:
+                        await response.aread()
+                finally:
+                    await response.aclose()  # never download a large body: close after headers
         except Exception as exc:
             return failure(exc)
-
-    async def _send(self, method: str, url: str) -> Reply:
-        host = httpx.URL(url).host
-        slot = self.hosts.setdefault(host, asyncio.Semaphore(self.net.per_host))
-        async with slot, self.any_host, asyncio.timeout(self.request_cap):
-            request = self.client.build_request(method, url)
-            response = await self.client.send(request, stream=True)
-            try:
-                length = response.headers.get("content-length", "")
-                if method == "GET" and length.isdigit() and int(length) <= SMALL_BODY:
-                    await response.aread()
-            finally:
-                await response.aclose()  # never download a large body: close after the headers
         return Reply(response.status_code, response.reason_phrase, response.headers)
 
     async def run(
