@@ -64,6 +64,7 @@ class ServiceSettings:
     job_attempts: int = 5
     inline_worker: bool = True  # run the queue worker as a thread of the web process
     github_write_interval: float = 1.0  # seconds between writes: GitHub's secondary rate limits
+    request_seconds: float = 10.0  # a request must arrive whole within this (slow clients)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ _LIST_KEYS = {
     "not_papers": "not_papers",
     "window": "window",
     "title_similarity": "title_similarity",
+    "max_line_length": "max_line_length",
+    "max_removals": "max_removals",
 }
 
 
@@ -114,6 +117,10 @@ def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None =
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: cannot be read (nested too deeply)") from None
+    except ValueError as exc:  # a number too long to read, say
+        raise ConfigError(f"{source}: cannot be read ({exc})") from None
     criteria = base or Criteria()
     known = {"list", "thresholds", "bold_thresholds", "rules", "review"}
     for key in doc:
@@ -130,6 +137,12 @@ def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None =
         if attr == "top_cap":
             if _expect(value, int, name) < 1:
                 raise ConfigError(f"{source}: {name} must be at least 1")
+        elif attr == "max_line_length":
+            if not 200 <= _expect(value, int, name) <= 100_000:
+                raise ConfigError(f"{source}: {name} must be between 200 and 100000")
+        elif attr == "max_removals":
+            if _expect(value, int, name) < 0:
+                raise ConfigError(f"{source}: {name} must be 0 or more")
         elif attr == "title_similarity":
             if not 50 <= _expect(value, (int, float), name) <= 100:
                 raise ConfigError(f"{source}: {name} must be between 50 and 100")

@@ -61,6 +61,10 @@ class Criteria:
     disabled_rules: frozenset[str] = frozenset()
     title_similarity: float = 92.0  # rapidfuzz ratio at or above which two titles are one paper
     review_event: str = "COMMENT"
+    # Past this many characters a line is reported and not read (the real list's longest is 559).
+    max_line_length: int = 1000
+    # A pull request removing more papers than this is an error (an emptied list always is).
+    max_removals: int = 5
 
     def threshold(self, year: int | None, bold: bool) -> int | None:
         if year is None:

@@ -9,6 +9,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.criteria import Criteria
 from bot.engine.identity import keys
 from bot.engine.model import Change, Diff, Entry, PaperList
+from bot.engine.titles import TitleIndex
 
 
 def changed_fields(before: Entry, after: Entry) -> tuple[str, ...]:
@@ -91,17 +92,21 @@ def _pair(base: list[Entry], head: list[Entry], criteria: Criteria) -> list[tupl
         else:
             unmatched_head.append(entry)
     left = [b for b in rest_base if id(b) not in taken]
+    titles = TitleIndex([b.identity.title for b in left])
+    used: set[int] = set()
     for entry in unmatched_head:
-        if not left or not entry.identity.title:
+        if not entry.identity.title:
             continue
+        among = [i for i in titles.candidates(entry.identity.title) if i not in used]
         best = process.extractOne(
             entry.identity.title,
-            [b.identity.title for b in left],
+            [left[i].identity.title for i in among],
             scorer=fuzz.ratio,
             score_cutoff=criteria.title_similarity,
         )
         if best:
-            pairs.append((left.pop(best[2]), entry))
+            used.add(among[best[2]])
+            pairs.append((left[among[best[2]]], entry))
     return pairs
 
 

@@ -39,6 +39,7 @@ class Entry:
     sparkles: bool
     identity: Identity
     top100: bool  # sits in a section counted towards the top 100
+    unread: str | None = None  # why the entry was not read (too long, too much markup), if so
 
 
 @dataclass(frozen=True)

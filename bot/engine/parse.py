@@ -1,8 +1,15 @@
-"""README -> PaperList. markdown-it-py finds the structure; each entry's own line is then read."""
+"""README -> PaperList. markdown-it-py finds the structure; each entry's own line is then read.
+
+Every step is linear in the text a stranger sends: lines are split as git splits them (at ``\n``
+only, so line numbers are git's), a line longer than ``criteria.max_line_length`` or an entry with
+more markdown marks than any paper entry needs is reported and not read (markdown-it's inline
+parser costs up to ~20 us a character on bracket-heavy text), and no pattern here backtracks.
+"""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from typing import Any
 
@@ -19,10 +26,42 @@ _md = MarkdownIt("commonmark")
 # line, since base and head share almost every line.
 _md_blocks = MarkdownIt("commonmark").disable("inline")
 
-# "(2015)", "(Book, 2016)", "(Book, Jan 2017)": the first parenthesised group holding a year.
-_YEAR_GROUP = re.compile(r"\((?P<inner>[^()]*?\b(?P<year>(?:19|20)\d{2})\b[^()]*)\)")
+# "(2015)", "(Book, 2016)", "(Book, Jan 2017)": parenthesised groups (no parentheses inside) and
+# the year in them. Each scan stops at the next parenthesis, so a stranger's "( 2015 2015 ..."
+# costs one pass.
+_PAREN_GROUP = re.compile(r"\(([^()]*)\)")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _BARE_YEAR = re.compile(r"\((?P<year>(?:19|20)\d{2})\b")
-_LABEL_LINK = re.compile(r"\[\[(?P<label>[^\]]*)\]\](?P<gap>\s*)(?:\((?P<url>[^)]*)\))?")
+# A label holds no bracket, so every attempt stops at the next one.
+_LABEL = re.compile(r"\[\[(?P<label>[^\[\]]*)\]\](?P<gap>\s*)")
+_LINK_START = re.compile(r"\[\[|\[(?=[^\[\]]*\]\()")
+_BULLET = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)])\s+")
+_BOLD_START = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\*\*|__)")
+# Markdown's marks: an entry needs a few dozen (the real list's busiest has 21); past MAX_MARKS the
+# entry is reported, not handed to markdown-it's inline parser.
+_MARKS = re.compile(r"[\[\]()*_`<!\\]")
+MAX_MARKS = 64
+_SHOWN = 60  # characters of an unread line shown as its title
+
+
+def git_lines(text: str) -> list[str]:
+    """The lines git counts: split at ``\n`` only (a CRLF ending is one break, its ``\r`` dropped).
+    ``str.splitlines`` would also break at U+2028, NEL, form feed and a lone CR, and every later
+    line number would then point at the wrong line."""
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def year_groups(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, year) of each parenthesised group holding a year, in order."""
+    found = []
+    for group in _PAREN_GROUP.finditer(text):
+        year = _YEAR.search(group.group(1))
+        if year:
+            found.append((group.start(), group.end(), int(year.group())))
+    return found
 
 
 @lru_cache(maxsize=8192)
@@ -53,15 +92,23 @@ def _token_links(children: list[Token]) -> list[Link]:
 
 
 def link_problems(raw: str) -> list[Link]:
-    """Syntax mistakes in ``[[label]](url)`` links that markdown silently renders as text."""
+    """Syntax mistakes in ``[[label]](url)`` links that markdown silently renders as text.
+
+    The URL runs to the first ")" after its "(" (found by bisection over the positions of ")",
+    so a line of "[[x]](" repeated costs one pass, not one pass per label)."""
     problems: list[Link] = []
-    for match in _LABEL_LINK.finditer(raw):
-        label, gap, url = match.group("label"), match.group("gap"), match.group("url")
-        if url is None:
-            if not re.match(r"\s*\(", raw[match.end() :]):
-                problems.append(Link(label, "", "label without URL"))
+    closes = [i for i, char in enumerate(raw) if char == ")"]
+    pos = 0
+    while (match := _LABEL.search(raw, pos)) is not None:
+        label, gap, after = match.group("label"), match.group("gap"), match.end()
+        pos = after
+        if not raw.startswith("(", after):
+            problems.append(Link(label, "", "label without URL"))
             continue
-        url_clean = url.strip()
+        at = bisect_left(closes, after)
+        if at == len(closes):
+            continue  # "(" never closed: reported below as unbalanced parentheses
+        url_clean, pos = raw[after + 1 : closes[at]].strip(), closes[at] + 1
         if gap:
             problems.append(Link(label, url_clean, "space between ] and ("))
         elif not url_clean:
@@ -77,12 +124,15 @@ def link_problems(raw: str) -> list[Link]:
 
 def _entry_fields(text: str) -> tuple[str, int | None, str]:
     """Title, year and authors from an entry's text (markdown emphasis already removed)."""
-    head = re.split(r"\[\[|\[(?=[^\]]*\]\()", text, maxsplit=1)[0]
-    match = _YEAR_GROUP.search(head) or _BARE_YEAR.search(head)
-    if match:
-        title = head[: match.start()]
-        year: int | None = int(match.group("year"))
-        authors = head[match.end() :]
+    head = _LINK_START.split(text, maxsplit=1)[0]
+    groups = year_groups(head)
+    if not groups and (bare := _BARE_YEAR.search(head)):
+        groups = [(bare.start(), bare.end(), int(bare.group("year")))]
+    if groups:
+        start, end, found = groups[0]
+        title = head[:start]
+        year: int | None = found
+        authors = head[end:]
     else:
         title, _, authors = head.partition(", ")
         year = None
@@ -95,7 +145,7 @@ def _entry_fields(text: str) -> tuple[str, int | None, str]:
 def _read_line(raw: str, content: str, bold_mark: str) -> dict[str, Any]:
     """Everything an entry says about itself; cached because base and head share most lines."""
     children = list(_inline(content))
-    text = re.sub(r"\*\*|__", "", re.sub(r"^\s*[-*+]\s+", "", raw)).strip()
+    text = re.sub(r"\*\*|__", "", _BULLET.sub("", raw, count=1)).strip()
     bold_title = None
     for i, token in enumerate(children):
         if token.type == "strong_open" and i + 1 < len(children):
@@ -116,9 +166,39 @@ def _read_line(raw: str, content: str, bold_mark: str) -> dict[str, Any]:
         "year": year,
         "authors": authors,
         "links": tuple(links),
-        "bold": bool(re.match(r"\s*[-*+]\s+(\*\*|__)", raw)),
+        "bold": bool(_BOLD_START.match(raw)),
         "sparkles": bold_mark in raw,
-        "identity": identify(title, [link.url for link in links if not link.problem]),
+        "identity": identify(title, [link.url for link in links if not link.problem], raw),
+    }
+
+
+def _unread_reason(lines: list[str], start: int, end: int, content: str, cap: int) -> str | None:
+    """Why an item is not read, or None: a line or the whole item too long, too many marks."""
+    for number in range(start, end):
+        if len(lines[number]) > cap:
+            return f"line {number + 1} is {len(lines[number]):,} characters long (at most {cap:,})"
+    if len(content) > cap:
+        return f"the entry is {len(content):,} characters long (at most {cap:,})"
+    marks = len(_MARKS.findall(content))
+    if marks > MAX_MARKS:
+        return (
+            f"the entry holds {marks:,} markdown marks such as [ ] ( ) * _ (a paper entry needs "
+            f"a few dozen; at most {MAX_MARKS})"
+        )
+    return None
+
+
+def _unread_entry(raw: str) -> dict[str, Any]:
+    shown = _BULLET.sub("", raw[: _SHOWN * 2], count=1)[:_SHOWN].strip()
+    title = shown + ("\u2026" if len(raw) > _SHOWN else "")
+    return {
+        "title": title,
+        "year": None,
+        "authors": "",
+        "links": (),
+        "bold": False,
+        "sparkles": False,
+        "identity": identify("", []),
     }
 
 
@@ -126,13 +206,20 @@ def parse(text: str, criteria: Criteria) -> PaperList:
     """Read the list. Raises NotAListError for text that holds no paper entries at all."""
     if "\x00" in text:
         raise NotAListError("the file is binary, not a markdown list")
-    lines = tuple(text.splitlines())
-    tokens = _md_blocks.parse(text)
+    lines = git_lines(text)
+    cap = criteria.max_line_length
+    # markdown-it sees the lines git sees: a lone CR would be a line break to it, and a line past
+    # the cap is cut to its start (enough for its structure: a bullet, a heading) so that no
+    # stranger's line costs more than the cap to read.
+    source = "\n".join(
+        line[:100] + "\u2026" if len(line) > cap else line.replace("\r", " ") for line in lines
+    )
+    tokens = _md_blocks.parse(source)
     sections: list[Section] = []
     entries: list[Entry] = []
     current: Section | None = None
     list_depth = 0
-    item_line: int | None = None
+    item: tuple[int, int] | None = None
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.map:
             heading = tokens[i + 1].content.strip()
@@ -147,26 +234,33 @@ def parse(text: str, criteria: Criteria) -> PaperList:
             sections.append(current)
             if not paper_section:
                 current = None
-        elif token.type == "bullet_list_open":
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
             list_depth += 1
-        elif token.type == "bullet_list_close":
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
             list_depth -= 1
         elif token.type == "list_item_open" and list_depth == 1 and token.map:
-            item_line = token.map[0]
-        elif token.type == "inline" and item_line is not None:
-            start, item_line = item_line, None
-            if current is None or _is_anchor_only(_inline(token.content)):
+            item = (token.map[0], token.map[1])
+        elif token.type == "inline" and item is not None:
+            (start, end), item = item, None
+            if current is None:
                 continue
             raw = lines[start]
+            unread = _unread_reason(lines, start, end, token.content, cap)
+            if unread is None and _is_anchor_only(_inline(token.content)):
+                continue
+            fields = (
+                _unread_entry(raw) if unread else _read_line(raw, token.content, criteria.bold_mark)
+            )
             entries.append(
                 Entry(
                     line=start + 1,
                     raw=raw,
                     section=current.title,
                     top100=current.top100,
-                    **_read_line(raw, token.content, criteria.bold_mark),
+                    unread=unread,
+                    **fields,
                 )
             )
     if not entries and not sections and text.strip():
         raise NotAListError("no headings and no paper entries: this is not a markdown paper list")
-    return PaperList(sections=tuple(sections), entries=tuple(entries), lines=lines)
+    return PaperList(sections=tuple(sections), entries=tuple(entries), lines=tuple(lines))

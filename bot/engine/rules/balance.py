@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from bot.engine.model import Finding
 from bot.engine.rules.context import RuleContext
 
+NAMED = 10  # papers named in the message; a PR adding thousands gets a count for the rest
+
 
 def balance(ctx: RuleContext) -> Iterator[Finding]:
     cap = ctx.criteria.top_cap
@@ -27,7 +29,9 @@ def balance(ctx: RuleContext) -> Iterator[Finding]:
         for c in ctx.diff.added + ctx.diff.moved
         if c.after and c.after.top100 and not (c.before and c.before.top100)
     ]
-    names = ", ".join(f'"{e.title}" (line {e.line})' for e in entering) or "papers"
+    names = ", ".join(f'"{e.title}" (line {e.line})' for e in entering[:NAMED]) or "papers"
+    if len(entering) > NAMED:
+        names += f" and {len(entering) - NAMED:,} more"
     over = after - cap
     yield Finding(
         "balance",

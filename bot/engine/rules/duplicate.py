@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.identity import keys
 from bot.engine.model import Entry, Finding
 from bot.engine.rules.context import RuleContext
+from bot.engine.titles import TitleIndex
 
 _KEY_NAMES = {"arxiv": "arXiv id", "doi": "DOI", "url": "link", "title": "title"}
 
@@ -41,7 +42,7 @@ def _useful_keys(entry: Entry) -> list[str]:
 
 
 def _candidates(
-    entry: Entry, index: dict[str, list[Entry]], titles: list[str], ctx: RuleContext
+    entry: Entry, index: dict[str, list[Entry]], titles: TitleIndex, ctx: RuleContext
 ) -> Iterator[tuple[Entry, str, bool]]:
     """Entries that may be the same paper, strongest evidence first: (entry, why, by title)."""
     for key in _useful_keys(entry):
@@ -49,14 +50,15 @@ def _candidates(
         for other in index[key]:
             yield other, f"same {_KEY_NAMES[kind]}", kind == "title"
     if entry.identity.title:
+        among = titles.candidates(entry.identity.title)
         for _, score, i in process.extract(
             entry.identity.title,
-            titles,
+            [titles.titles[i] for i in among],
             scorer=fuzz.ratio,
             score_cutoff=ctx.criteria.title_similarity,
             limit=5,
         ):
-            yield ctx.head.entries[i], f"near-identical title, {score:.0f}% alike", True
+            yield ctx.head.entries[among[i]], f"near-identical title, {score:.0f}% alike", True
 
 
 def duplicate(ctx: RuleContext) -> Iterator[Finding]:
@@ -64,7 +66,7 @@ def duplicate(ctx: RuleContext) -> Iterator[Finding]:
     for entry in ctx.head.entries:
         for key in _useful_keys(entry):
             index[key].append(entry)
-    titles = [e.identity.title for e in ctx.head.entries]
+    titles = TitleIndex([e.identity.title for e in ctx.head.entries])
     touched = {id(e) for e in ctx.touched}
     for entry in ctx.touched:
         twin = next(

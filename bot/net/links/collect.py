@@ -14,20 +14,28 @@ from collections.abc import Iterable
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.engine.parse import git_lines
+
 _md = MarkdownIt("commonmark")
 _BARE_URL = re.compile(r"https?://[^\s<>\"'`\[\]{}|\\^]+", re.IGNORECASE)
 _HTML_URL = re.compile(r"""(?:href|src)\s*=\s*["']?(https?://[^"'\s>]+)""", re.IGNORECASE)
 
 
 def _trim(url: str) -> str:
-    """A bare URL in prose ends before trailing punctuation and an unmatched closing bracket."""
-    while url:
-        unmatched = url[-1] == ")" and url.count(")") > url.count("(")
-        if url[-1] in ".,;:!?*_~" or unmatched:
-            url = url[:-1]
+    """A bare URL in prose ends before trailing punctuation and an unmatched closing bracket.
+    One pass from the end (counting once), so a megabyte of ")" costs a megabyte of steps."""
+    opens, closes = url.count("("), url.count(")")
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in ".,;:!?*_~":
+            end -= 1
+        elif last == ")" and closes > opens:
+            closes -= 1
+            end -= 1
         else:
             break
-    return url
+    return url[:end]
 
 
 def _inline_links(children: list[Token], first_line: int) -> Iterable[tuple[str, int]]:
@@ -54,12 +62,14 @@ def _inline_links(children: list[Token], first_line: int) -> Iterable[tuple[str,
 def extract_links(text: str) -> list[tuple[str, int]]:
     """Every http(s) link of a markdown document with its 1-based line, in reading order."""
     found: list[tuple[str, int]] = []
-    for token in _md.parse(text):
+    # Lines as git counts them: markdown-it would also break at a lone CR.
+    source = "\n".join(line.replace("\r", " ") for line in git_lines(text)) if text else ""
+    for token in _md.parse(source):
         if not token.map:
             continue
         if token.type == "inline":
             found.extend(_inline_links(token.children or [], token.map[0] + 1))
         elif token.type == "html_block":
-            for offset, html_line in enumerate(token.content.splitlines(), token.map[0] + 1):
+            for offset, html_line in enumerate(token.content.split("\n"), token.map[0] + 1):
                 found += [(m.group(1), offset) for m in _HTML_URL.finditer(html_line)]
     return [(url, line) for url, line in found if url.lower().startswith(("http://", "https://"))]

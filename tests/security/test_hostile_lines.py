@@ -1,0 +1,62 @@
+"""Attack 1: one PR line (or a flood of entries) made to stall the parser. Every shape of a
+megabyte is reviewed in linear time, and a line past the cap is reported, not read."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.engine.criteria import Criteria
+from bot.engine.render import markdown
+from bot.engine.titles import TitleIndex
+from bot.engine.verdict import review
+from bot.net.links.collect import extract_links
+from tests.history import LATEST, readme
+from tests.security.hostile import SHAPES, hostile_head
+
+BASE = readme(LATEST)
+MEGABYTE = 1_000_000
+# Generous: linear code takes 0.1-6 s here for a megabyte; the old quadratic code took over 120 s.
+BOUND_SECONDS = 30.0
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_megabyte_of_each_hostile_shape_is_reviewed_within_the_bound(shape):
+    head = hostile_head(BASE, SHAPES[shape](MEGABYTE))
+    started = time.monotonic()
+    result = review(BASE, head, Criteria())
+    markdown(result, Criteria())
+    assert time.monotonic() - started < BOUND_SECONDS
+    assert result.verdict == "request_changes"
+
+
+def test_a_line_past_the_cap_is_a_format_error_and_is_not_read():
+    head = hostile_head(BASE, SHAPES["year"](MEGABYTE))
+    result = review(BASE, head, Criteria())
+    (added,) = result.diff.added
+    assert added.after.unread == "line 120 is 1,000,005 characters long (at most 1,000)"
+    (finding,) = [f for f in result.findings if f.rule == "format"]
+    assert (finding.severity, finding.line) == ("error", 120)
+    assert not [f for f in result.findings if f.rule == "year"]  # not read, so not judged
+
+
+def test_an_entry_with_more_markup_than_any_paper_is_reported_and_not_read():
+    line = "- T (2015), A. " + "[a](" * 200
+    result = review(BASE, hostile_head(BASE, line), Criteria())
+    (added,) = result.diff.added
+    assert "markdown marks" in added.after.unread
+
+
+def test_a_megabyte_of_closing_parentheses_after_a_bare_url_is_collected_at_once():
+    text = "# Papers\n\nSee http://example.org/x" + ")" * MEGABYTE + "\n"
+    started = time.monotonic()
+    assert extract_links(text) == [("http://example.org/x", 3)]
+    assert time.monotonic() - started < BOUND_SECONDS
+
+
+def test_fuzzy_title_matching_compares_a_bounded_number_of_titles():
+    titles = [f"paper number {i} about things" for i in range(20_000)]
+    index = TitleIndex(titles)
+    assert len(index.candidates("paper number 7 about things")) <= 3 * 64
+    assert 7 in index.candidates("paper number 7 about things")
