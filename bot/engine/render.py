@@ -11,6 +11,7 @@ from typing import Any
 from bot.engine.criteria import Criteria
 from bot.engine.model import Change, Entry, Finding, Review
 from bot.engine.scope import removal_candidates
+from bot.engine.text import visible, without_invisible
 
 SCHEMA_VERSION = 1
 
@@ -22,16 +23,23 @@ _HEADLINE = {
 _ICON = {"error": "❌", "warning": "⚠️", "notice": "ℹ️"}
 
 
+# GitHub links "#123", "GH-123" and "owner/repo#123" to issues, and would do so in the bot's name.
+_REFERENCE = re.compile(r"(#|\bGH-)(?=\d)", re.IGNORECASE)
+
+
 def neutral(text: str) -> str:
-    """Text from a PR, made inert: no @mentions, no HTML, no images, no table breaks."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    """Text from a PR, made inert: no @mentions, no issue references, no HTML, no images, no table
+    breaks, and invisible characters (bidi controls, zero-width) shown as ``⟨U+XXXX⟩``."""
+    text = visible(text.replace("\r", " ").replace("\n", " "))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("@", "@\u200b").replace("![", "!\\[").replace("|", "\\|")
-    return text
+    return _REFERENCE.sub(lambda m: m.group(1) + "\u200b", text)
 
 
 def fenced(text: str, info: str = "") -> str:
-    """A code block that text containing backticks cannot break out of."""
+    """A code block that text containing backticks cannot break out of. A suggested line (info
+    ``suggestion`` or ``markdown``) comes without invisible characters; other text shows them."""
+    text = without_invisible(text) if info in ("suggestion", "markdown") else visible(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text}\n{fence}"

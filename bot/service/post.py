@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.engine import render
 from bot.engine.criteria import Criteria
 from bot.engine.model import Review, Severity
+from bot.engine.text import visible
 
 # A check run annotation, as GitHub's API takes it.
 Annotation = dict[str, str | int]
@@ -95,7 +96,7 @@ def post_for(review: Review, criteria: Criteria) -> Post:
             end_line=f.line,
             annotation_level=annotation_level(f.severity),
             title=f.rule,
-            message=f.message,
+            message=visible(f.message),
         )
         for f in review.findings
         if f.line is not None and not f.preexisting

@@ -11,11 +11,13 @@ from bot.engine.rules.context import Rule, RuleContext
 from bot.engine.rules.duplicate import duplicate
 from bot.engine.rules.entry import entry_format, link_syntax, section, year
 from bot.engine.rules.net import NET_RULES
+from bot.engine.rules.removals import removals
 
 __all__ = ["NETWORK_RULE_IDS", "RULES", "RULE_IDS", "Rule", "RuleContext"]
 
 OFFLINE_RULES: dict[str, Rule] = {
     "balance": balance,
+    "removals": removals,
     "duplicate": duplicate,
     "link-syntax": link_syntax,
     "year": year,

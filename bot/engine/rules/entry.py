@@ -6,11 +6,15 @@ import re
 from collections.abc import Iterator
 
 from bot.engine.model import Entry, Finding, Severity
+from bot.engine.parse import year_groups
 from bot.engine.rules.context import RuleContext
+from bot.engine.text import invisible, without_invisible
 
-_YEAR_GROUP = r"\((?:[^()]*?\b)?(?:19|20)\d{2}\b[^()]*\)"
-_YEAR_THEN = re.compile(rf"({_YEAR_GROUP})\s*(?=[^\s,])")
-_YEAR_COMMA = re.compile(rf"{_YEAR_GROUP},")
+_OTHER_BULLET = re.compile(r"^\s*(?:[*+]|\d{1,9}[.)])\s+")
+
+
+def _comma_after_year(line: str) -> bool:
+    return any(line[end : end + 1] == "," for _, end, _ in year_groups(line))
 
 
 def _fix_link(raw: str, problem: str) -> str | None:
@@ -18,7 +22,7 @@ def _fix_link(raw: str, problem: str) -> str | None:
         return re.sub(r"\]\]\s+\(", "]](", raw)
     if problem == "whitespace in URL" and re.search(r"\]\(\s*https?://", raw):
         return re.sub(
-            r"\]\(([^)]*)\)",
+            r"\]\(([^()]*)\)",
             lambda m: "](" + re.sub(r"\s+", "%20", m.group(1).strip()) + ")",
             raw,
         )
@@ -28,7 +32,7 @@ def _fix_link(raw: str, problem: str) -> str | None:
             return stripped[:-1]
         return None
     if problem == "not an http(s) URL":
-        fixed = re.sub(r"\]\((www\.[^)\s]+)\)", r"](https://\1)", raw)
+        fixed = re.sub(r"\]\((www\.[^()\[\]\s]+)\)", r"](https://\1)", raw)
         return fixed if fixed != raw else None
     return None
 
@@ -50,7 +54,7 @@ def link_syntax(ctx: RuleContext) -> Iterator[Finding]:
 
 def year(ctx: RuleContext) -> Iterator[Finding]:
     for entry in ctx.touched:
-        if entry.year is None:
+        if entry.year is None and not entry.unread:
             yield Finding(
                 "year",
                 "error",
@@ -96,12 +100,16 @@ def section(ctx: RuleContext) -> Iterator[Finding]:
 
 def _tidy(raw: str) -> str:
     """The same line with the mechanical shape mistakes fixed: bullet, spacing, comma after year."""
-    line = raw.rstrip()
-    line = re.sub(r"^\s*[*+]\s+", "- ", line)
+    line = without_invisible(raw.rstrip())
+    line = _OTHER_BULLET.sub("- ", line, count=1)
     line = re.sub(r"(?<=\S) {2,}", " ", line)
-    if _YEAR_COMMA.search(line):
+    if _comma_after_year(line):
         return line
-    return _YEAR_THEN.sub(lambda m: m.group(1) + ", ", line, count=1)
+    for _, end, _ in year_groups(line):
+        rest = line[end:].lstrip()
+        if rest and rest[0] != ",":  # the first year group with text after it
+            return f"{line[:end]}, {rest}"
+    return line
 
 
 def _shape_problems(entry: Entry) -> list[str]:
@@ -109,7 +117,7 @@ def _shape_problems(entry: Entry) -> list[str]:
     problems = []
     if not re.match(r"^- \S", raw):
         problems.append('start the line with "- "')
-    if entry.year is not None and not _YEAR_COMMA.search(raw):
+    if entry.year is not None and not _comma_after_year(raw):
         problems.append('put a comma after "(year)"')
     if not entry.authors:
         problems.append("name the authors after the year")
@@ -117,11 +125,21 @@ def _shape_problems(entry: Entry) -> list[str]:
         problems.append("add a link such as [[pdf]](https://...)")
     if re.search(r"\S {2,}\S", raw) or raw != raw.rstrip():
         problems.append("remove extra spaces")
+    hidden = invisible(raw)
+    if hidden:
+        problems.append(
+            f"remove the invisible character{'s' * (len(hidden) > 1)} {', '.join(hidden)}"
+        )
     return problems
 
 
 def entry_format(ctx: RuleContext) -> Iterator[Finding]:
     for entry in ctx.touched:
+        if entry.unread:
+            yield Finding(
+                "format", "error", entry.line, f"Line {entry.line} was not read: {entry.unread}."
+            )
+            continue
         problems = _shape_problems(entry)
         if not problems:
             continue
