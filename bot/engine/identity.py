@@ -8,27 +8,75 @@ from urllib.parse import unquote, urlsplit
 
 from bot.engine.model import Identity
 
-# New-style ids (1512.03385, 1412.6980v9) and old-style ones (cs/0501001, math.GT/0309136).
-_ARXIV = re.compile(
-    r"arxiv\.org/(?:abs|pdf|format|html)/"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
+# New-style ids (1512.03385, 1412.6980v9) and old-style ones (cs/0501001, math.GT/0309136), on
+# arXiv's own hosts only: an id in another site's path or query names no arXiv paper.
+_ARXIV_PATH = re.compile(
+    r"/(?:abs|pdf|format|html)/"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$",
     re.IGNORECASE,
 )
-_DOI = re.compile(
-    r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/|pdfplus/|epdf/)?)(10\.\d{4,9}/[^\s?#]+)", re.I
+_ARXIV_TEXT = re.compile(r"\barXiv:\s?(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_ARXIV_HOSTS = ("arxiv.org", "www.arxiv.org", "export.arxiv.org")
+# A DOI is read from doi.org links, and from the /doi/ paths of publishers known to use them.
+_DOI_HOSTS = ("doi.org", "dx.doi.org", "www.doi.org")
+_PUBLISHER_DOI_HOSTS = (
+    "dl.acm.org",
+    "onlinelibrary.wiley.com",
+    "www.tandfonline.com",
+    "journals.sagepub.com",
+    "pubs.acs.org",
+    "www.science.org",
+    "www.pnas.org",
+    "www.mitpressjournals.org",
+    "direct.mit.edu",
 )
+_DOI_IN_PATH = re.compile(r"^/(?:doi/(?:abs/|full/|pdf/|pdfplus/|epdf/)?)?(10\.\d{4,9}/\S+)$", re.I)
+_DOI_SYNTAX = re.compile(r"^10\.\d{4,9}/[^\s]+$")
+
+
+def _host_and_path(url: str) -> tuple[str, str]:
+    try:
+        parts = urlsplit(url.strip())
+        return (parts.hostname or "").lower(), parts.path
+    except ValueError:
+        return "", ""
 
 
 def arxiv_id(url: str) -> str | None:
-    match = _ARXIV.search(url)
+    """The arXiv id of an arxiv.org link (abs, pdf, format or html page), or None."""
+    host, path = _host_and_path(url)
+    if host not in _ARXIV_HOSTS:
+        return None
+    match = _ARXIV_PATH.search(path)
     return match.group("id").lower() if match else None
 
 
+def arxiv_id_in_text(text: str) -> str | None:
+    """An id written as ``arXiv:1601.00001`` in an entry's text."""
+    match = _ARXIV_TEXT.search(text)
+    return match.group("id").lower() if match else None
+
+
+def valid_doi(value: str) -> bool:
+    """``10.<registrant>/<suffix>``, with no ``.`` or ``..`` path segment: a DOI that goes into an
+    API's URL path must not be able to walk out of it."""
+    if not _DOI_SYNTAX.match(value):
+        return False
+    return not any(part in (".", "..") for part in value.split("/"))
+
+
 def doi(url: str) -> str | None:
-    match = _DOI.search(unquote(url))
-    if not match:
+    """The DOI of a doi.org link or a known publisher's /doi/ page; None if it is no valid DOI."""
+    host, path = _host_and_path(url)
+    if host in _DOI_HOSTS:
+        found = unquote(path).lstrip("/")
+    elif host in _PUBLISHER_DOI_HOSTS:
+        match = _DOI_IN_PATH.match(unquote(path))
+        found = match.group(1) if match else ""
+    else:
         return None
-    return match.group(1).rstrip(".,;)").lower()
+    found = found.rstrip(".,;)").lower()
+    return found if valid_doi(found) else None
 
 
 def normalise_url(url: str) -> str:
@@ -53,9 +101,11 @@ def normalise_title(title: str) -> str:
     return text.strip()
 
 
-def identify(title: str, urls: list[str]) -> Identity:
+def identify(title: str, urls: list[str], text: str = "") -> Identity:
+    """The keys of an entry: from its links, and an ``arXiv:ID`` in its ``text`` when no link
+    names an arXiv paper."""
     web = [u for u in urls if u.lower().startswith(("http://", "https://"))]
-    arxiv = next((a for a in map(arxiv_id, web) if a), None)
+    arxiv = next((a for a in map(arxiv_id, web) if a), None) or arxiv_id_in_text(text)
     found_doi = next((d for d in map(doi, web) if d), None)
     return Identity(
         title=normalise_title(title),

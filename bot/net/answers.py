@@ -11,7 +11,7 @@ from typing import Any
 from bot.config import Config, NetSettings
 from bot.engine.model import Facts, LinkStatus, PaperMeta
 from bot.net.cache import Cache
-from bot.net.guard import Resolver
+from bot.net.guard import Reach
 from bot.net.links.check import BUDGET_DETAIL, check_links_async
 from bot.net.lookups import Lookups
 from bot.net.retry import Clock
@@ -166,13 +166,14 @@ class Answers:
         if cache:
             self._put("citations", key, _meta_to_json(meta), meta is not None)
 
-    async def check_links(self, deadline: float, resolver: Resolver | None, clock: Clock) -> None:
+    async def check_links(self, deadline: float, reach: Reach, clock: Clock) -> None:
         found = await check_links_async(
             self.lookups.link_urls,
             self.net,
             self.cache,
             deadline=deadline,
-            resolver=resolver,
+            resolver=reach.resolver,
+            trusted=reach.trusted,
             clock=clock,
         )
         self.links.update(found)

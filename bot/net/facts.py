@@ -18,7 +18,7 @@ from bot.config import Config
 from bot.engine.model import Diff, Facts, PaperList
 from bot.net.answers import Answers
 from bot.net.cache import Cache
-from bot.net.guard import Resolver
+from bot.net.guard import PUBLIC_ONLY, Reach
 from bot.net.lookups import lookups_for
 from bot.net.retry import SYSTEM_CLOCK, Clock
 from bot.net.scholar.http import Http, new_client
@@ -34,13 +34,13 @@ def gather(
     cache: Cache | None = None,
     clock: Clock = SYSTEM_CLOCK,
     *,
-    resolver: Resolver | None = None,
+    reach: Reach = PUBLIC_ONLY,
 ) -> Facts:
     """Facts for the network rules, within ``config.net.budget_seconds``; never raises.
 
     ``clock`` measures the budget and paces the retries (tests pass one that never sleeps).
-    ``resolver`` replaces DNS for the link checker (tests). ``base`` is accepted for symmetry
-    with the engine: the diff already says what changed.
+    ``reach`` replaces DNS and trusts networks for every request of the run (tests). ``base`` is
+    accepted for symmetry with the engine: the diff already says what changed.
     """
     del base
     deadline = clock.monotonic() + config.net.budget_seconds
@@ -54,7 +54,7 @@ def gather(
         run.cache = None
         run.incomplete.append(f"cache unavailable ({exc.__class__.__name__})")
     try:
-        _run_sync(lambda: _gather(run, deadline, clock, resolver))
+        _run_sync(lambda: _gather(run, deadline, clock, reach))
     except Exception as exc:  # a bug here must cost the review its network facts, not its life
         run.incomplete.append(f"network phase failed ({exc.__class__.__name__}: {exc})")
     return run.facts()
@@ -78,10 +78,10 @@ async def _noting_failure(work: Awaitable[None], what: str, run: Answers) -> Non
         run.incomplete.append(f"{what}: failed ({exc.__class__.__name__}: {exc})")
 
 
-async def _gather(run: Answers, deadline: float, clock: Clock, resolver: Resolver | None) -> None:
+async def _gather(run: Answers, deadline: float, clock: Clock, reach: Reach) -> None:
     jobs: dict[str, asyncio.Task[None]] = {}
     if run.lookups.link_urls:
-        work = run.check_links(deadline, resolver, clock)
+        work = run.check_links(deadline, reach, clock)
         jobs["links"] = asyncio.create_task(_noting_failure(work, "links", run))
     lookups = {
         "arXiv": (run.todo_arxiv, run.fetch_arxiv),
@@ -93,7 +93,7 @@ async def _gather(run: Answers, deadline: float, clock: Clock, resolver: Resolve
     if not wanted:
         await _wait(jobs, run, deadline, clock)
         return
-    async with new_client(run.net) as client:
+    async with new_client(run.net, reach) as client:
         http = Http(client, run.net, deadline, clock)
         for name, fetch in wanted.items():
             jobs[name] = asyncio.create_task(_noting_failure(fetch(http), name, run))

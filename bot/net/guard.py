@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpcore
@@ -187,6 +188,24 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a run resolves names and which networks it trusts beyond the public Internet (tests
+    trust their loopback servers; a deployment may trust an intranet mirror)."""
+
+    resolver: Resolver | None = None
+    trusted: tuple[str, ...] = ()
+
+    def transport(
+        self, allow_private: bool, probe_host: str, limits: httpx.Limits
+    ) -> GuardedTransport:
+        backend = GuardedBackend(self.resolver, allow_private, self.trusted, probe_host)
+        return GuardedTransport(backend, limits)
+
+
+PUBLIC_ONLY = Reach()
 
 
 @functools.cache

@@ -12,8 +12,9 @@ import threading
 import time
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -267,16 +268,14 @@ def base_url(_server) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-@pytest.fixture
-def config(base_url) -> Config:
-    base = base_url
+def services_config(base: str, **settings: Any) -> Config:
+    """The network settings of a test: every scholarly service under ``base``, short limits."""
     net = NetSettings(
         budget_seconds=5.0,
         connect_timeout=1.0,
         read_timeout=2.0,
         retries=1,
         retry_after_cap=0.5,
-        allow_private=True,
         semantic_scholar_url=f"{base}/s2",
         openalex_url=f"{base}/oa",
         arxiv_url=f"{base}/arxiv/api/query",
@@ -285,4 +284,9 @@ def config(base_url) -> Config:
         arxiv_interval_seconds=0.0,
         semantic_scholar_interval_seconds=0.0,
     )
-    return Config(net=net)
+    return Config(net=replace(net, **settings))
+
+
+@pytest.fixture
+def config(base_url) -> Config:
+    return services_config(base_url, allow_private=True)

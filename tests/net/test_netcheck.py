@@ -10,7 +10,7 @@ from bot.engine.rules.net import NET_RULES
 from bot.engine.verdict import prepare
 from bot.net.cache import Cache
 from bot.net.facts import gather
-from bot.net.guard import ResolveError
+from bot.net.guard import Reach, ResolveError
 from bot.net.retry import SYSTEM_CLOCK, Clock
 from tests.clock import FakeClock
 from tests.history import LATEST, readme
@@ -45,7 +45,7 @@ def review(
 ):
     """The network rules' findings; retries and pacing pass on a clock that never waits."""
     b, h, d = prepare(base, head, config.criteria)
-    facts = gather(b, h, d, config, cache=cache, resolver=no_dns, clock=clock or FakeClock())
+    facts = gather(b, h, d, config, cache=cache, reach=Reach(no_dns), clock=clock or FakeClock())
     ctx = RuleContext(b, h, d, config.criteria, facts, d.touched)
     return facts, [f for rule in NET_RULES.values() for f in rule(ctx)]
 

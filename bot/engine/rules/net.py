@@ -62,6 +62,14 @@ def link_unverified(ctx: RuleContext) -> Iterator[Finding]:
                 f'"{entry.title}": {_label(entry, url)} was not checked in time; '
                 "please check it by hand.",
             )
+        elif status.outcome == "skipped":
+            yield Finding(
+                "link-unverified",
+                "warning",
+                entry.line,
+                f'"{entry.title}": {_label(entry, url)} was not fetched ({status.detail}); '
+                "please check it by hand.",
+            )
         elif status.outcome == "unverified":
             yield Finding(
                 "link-unverified",

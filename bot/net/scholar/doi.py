@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.model import PaperMeta
-from bot.net.scholar.http import Http
+from bot.net.scholar.http import Http, doi_path
 
 CROSSREF = "Crossref"
 
@@ -12,7 +12,8 @@ async def doi_registered(http: Http, dois: list[str]) -> dict[str, bool]:
     base = http.net.doi_url.rstrip("/")
     answers: dict[str, bool] = {}
     for doi in dois:
-        reply = await http.json("GET", f"{base}/api/handles/{doi}")
+        path = doi_path(doi)
+        reply = None if path is None else await http.json("GET", f"{base}/api/handles/{path}")
         if reply is None:
             continue
         status, body = reply
@@ -29,7 +30,9 @@ async def crossref_titles(http: Http, dois: list[str]) -> dict[str, PaperMeta | 
     params = {"mailto": http.net.crossref_mailto} if http.net.crossref_mailto else {}
     answers: dict[str, PaperMeta | None] = {}
     for doi in dois:
-        reply = await http.json("GET", f"{base}/works/{doi}", params=params)
+        path = doi_path(doi)
+        url = f"{base}/works/{path}"
+        reply = None if path is None else await http.json("GET", url, params=params)
         if reply is None:
             continue
         status, body = reply

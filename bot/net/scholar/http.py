@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from bot.config import NetSettings
+from bot.engine.identity import valid_doi
+from bot.net.guard import PUBLIC_ONLY, Blocked, NameNotFound, Reach, ResolveError
 from bot.net.retry import SYSTEM_CLOCK, Again, Clock, RetryPolicy, retryable_status, with_retries
 
 
@@ -94,7 +97,7 @@ class Http:
             )
             try:
                 return await self.client.request(method, url, timeout=timeout, **kwargs)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, Blocked, NameNotFound, ResolveError) as exc:
                 return exc
 
         answer = await with_retries(attempt, _again, self.policy, self.remaining)
@@ -117,17 +120,29 @@ class Http:
             return None
 
 
-def new_client(net: NetSettings) -> httpx.AsyncClient:
+def doi_path(doi: str) -> str | None:
+    """A DOI as URL path segments, percent-encoded; None when it is no DOI, or holds a ``.`` or
+    ``..`` segment that would walk out of the API's path."""
+    return quote(doi, safe="/") if valid_doi(doi) else None
+
+
+def new_client(net: NetSettings, reach: Reach = PUBLIC_ONLY) -> httpx.AsyncClient:
+    """The scholarly services' client: behind the same SSRF guard as link checks (every redirect
+    hop connects through it), and deaf to proxy settings in the environment."""
+    limits = httpx.Limits(max_connections=net.max_concurrency)
     return httpx.AsyncClient(
+        transport=reach.transport(net.allow_private, net.dns_probe_host, limits),
         headers={"User-Agent": net.user_agent},
         follow_redirects=True,
         max_redirects=net.max_redirects,
-        limits=httpx.Limits(max_connections=net.max_concurrency),
+        trust_env=False,
     )
 
 
 def _again(answer: httpx.Response | None | Exception) -> Again | None:
     if answer is None:  # no time left: final
+        return None
+    if isinstance(answer, Blocked | NameNotFound):  # the guard said no, or no such host
         return None
     if isinstance(answer, Exception):
         return Again()

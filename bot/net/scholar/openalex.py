@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.engine.identity import normalise_title
 from bot.engine.model import PaperMeta
 from bot.engine.titles import likeness
-from bot.net.scholar.http import Http
+from bot.net.scholar.http import Http, doi_path
 from bot.net.scholar.match import Candidate, PaperQuery, choose, from_id
 
 OPENALEX = "OpenAlex"
@@ -89,9 +89,10 @@ async def openalex(
     for query in queries:
         by_id: PaperMeta | None = None
         doi = _openalex_doi(query)
-        if doi:
+        path = doi_path(doi) if doi else None
+        if path:
             reply = await http.json(
-                "GET", f"{base}/works/doi:{doi}", params={**params, "select": OPENALEX_SELECT}
+                "GET", f"{base}/works/doi:{path}", params={**params, "select": OPENALEX_SELECT}
             )
             if reply is None:
                 continue
