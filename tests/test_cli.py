@@ -214,14 +214,14 @@ def test_review_pr_dry_run_prints_what_would_be_posted_and_posts_nothing(github)
 
 def test_review_pr_exits_3_while_github_is_unavailable(github):
     github.fail("GET", "/pulls/2", 502, times=5)
-    run = paperbot("review-pr", REPO, "2", GITHUB_API_URL=github.url, GITHUB_TOKEN="t")
+    run = paperbot("review-pr", REPO, "2", GITHUB_API_URL=github.url, GITHUB_TOKEN="ghp_test")
     assert run.returncode == 3
     assert run.stderr.startswith("paperbot: GitHub is unavailable, try again later:")
     assert "Traceback" not in run.stderr and github.writes() == []
 
 
 def test_review_pr_exits_4_when_github_refuses(github):
-    run = paperbot("review-pr", REPO, "7", GITHUB_API_URL=github.url, GITHUB_TOKEN="t")
+    run = paperbot("review-pr", REPO, "7", GITHUB_API_URL=github.url, GITHUB_TOKEN="ghp_test")
     assert run.returncode == 4
     assert run.stderr.startswith("paperbot: error: read pull request #7: GitHub answered 404")
     assert len(run.stderr.splitlines()) == 1
@@ -242,7 +242,7 @@ def test_worker_reviews_a_queued_job_and_stops_on_sigterm(github, tmp_path):
         "worker",
         PAPERBOT_DB=db,
         GITHUB_API_URL=github.url,
-        GITHUB_TOKEN="t",
+        GITHUB_TOKEN="ghp_test",
         PAPERBOT_NET_ENABLED="false",
         PAPERBOT_GITHUB_WRITE_INTERVAL="0",
     )

@@ -10,6 +10,7 @@ as long as GitHub asked) and ``GitHubRefused`` (404, 401, 422: trying again will
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,6 +53,12 @@ def _wait_from(headers: dict[str, str], now: float) -> float | None:
     return None
 
 
+def _author(comment: Any) -> str | None:
+    """The login that wrote a comment, as the listing gave it (no extra request)."""
+    user = comment.user
+    return str(user.login) if user is not None else None
+
+
 @contextmanager
 def _sorted_failures(what: str) -> Iterator[None]:
     """Turn PyGithub's and requests' exceptions into the two kinds the worker understands."""
@@ -83,6 +90,10 @@ def _installation_auth(
     return Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
 
 
+# The account the bot posts as, per API and credential: asked once per process.
+_LOGINS: dict[tuple[str, str], str] = {}
+
+
 class GitHub:
     """One repository, as the bot sees it; built per job."""
 
@@ -100,6 +111,8 @@ class GitHub:
             "seconds_between_requests": None,
             "seconds_between_writes": service.github_write_interval or None,
         }
+        self._service = service
+        self._base_url = str(options["base_url"])
         if self.as_app:
             if installation_id is None:
                 installation_id = self._find_installation(service, repo_full_name, options)
@@ -125,6 +138,30 @@ class GitHub:
         return self._call(
             "find the app installation", lambda: app.get_repo_installation(owner, name).id
         )
+
+    def login(self) -> str:
+        """The account the bot posts as: only its own comments are the bot's to find and edit
+        (a contributor can write the marker too). As an App ``<slug>[bot]`` (GET /app), with a
+        token the token's user (GET /user); one request per process, then remembered."""
+        if self.as_app:
+            key = (self._base_url, f"app:{self._service.app_id}")
+        else:
+            token = self._service.github_token or ""
+            key = (self._base_url, "token:" + hashlib.sha256(token.encode()).hexdigest())
+        if key not in _LOGINS:
+            if self.as_app:
+                app = GithubIntegration(
+                    auth=Auth.AppAuth(str(self._service.app_id), str(self._service.private_key)),
+                    base_url=self._base_url,
+                    timeout=15,
+                    retry=None,
+                )
+                _LOGINS[key] = self._call("read the App", lambda: f"{app.get_app().slug}[bot]")
+            else:
+                _LOGINS[key] = self._call(
+                    "read the token's user", lambda: self._github.get_user().login
+                )
+        return _LOGINS[key]
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one exchange with GitHub and count it (pages and extra fetches count themselves)."""
@@ -187,12 +224,13 @@ class GitHub:
         if len(body) > MAX_COMMENT_CHARS:
             body = body[: MAX_COMMENT_CHARS - len(_CUT)] + _CUT
         issue = self._repo.get_issue(number)
+        me = self.login()
 
         def find() -> Any:
             for seen, comment in enumerate(issue.get_comments()):
                 if seen and seen % PER_PAGE == 0:
                     self.requests += 1
-                if MARKER in (comment.body or ""):
+                if MARKER in (comment.body or "") and _author(comment) == me:
                     return comment
             return None
 
@@ -206,15 +244,16 @@ class GitHub:
         return "edited"
 
     def posted_inline(self, number: int) -> set[InlineNote]:
-        """Review comments already on the PR's current lines (1 request per 100 comments)."""
+        """The bot's own review comments on the PR's current lines (1 request per 100 comments)."""
         pr = self._repo.get_pull(number)
         found: set[InlineNote] = set()
+        me = self.login()
 
         def fetch() -> None:
             for seen, comment in enumerate(pr.get_review_comments()):
                 if seen and seen % PER_PAGE == 0:
                     self.requests += 1
-                if comment.line is not None and MARKER in comment.body:
+                if comment.line is not None and MARKER in comment.body and _author(comment) == me:
                     found.add(InlineNote(comment.path, comment.line, comment.body))
 
         self._call("list review comments", fetch)

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Config
 from bot.errors import ConfigError, InputError, SignatureError
+from bot.service.payload import (
+    PullRequestEvent,
+    delivery_id,
+    ignore_reason,
+    parse_json,
+    pull_request_event,
+)
 from bot.service.queue import Queue
 
 log = logging.getLogger(__name__)
-
-REVIEWED_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -32,22 +35,6 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header.encode())
-
-
-def ignore_reason(payload: dict[str, Any]) -> str | None:
-    """Why a pull_request delivery is ignored, or None when it asks for a review."""
-    action = payload.get("action")
-    if action == "edited":
-        if "base" not in (payload.get("changes") or {}):
-            return "edited without a new base"
-    elif action not in REVIEWED_ACTIONS:
-        return f"action {action!r} needs no review"
-    pull = payload.get("pull_request") or {}
-    if pull.get("draft"):
-        return "draft pull request"
-    if pull.get("state", "open") != "open":
-        return "pull request is not open"
-    return None
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -66,6 +53,7 @@ def create_app(config: Config, queue: Queue | None = None) -> Flask:
     queue = queue or Queue(service.db_path, max_attempts=service.job_attempts)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = service.max_body_bytes
+    app.config["PAPERBOT_REQUEST_SECONDS"] = service.request_seconds  # for the gunicorn worker
     app.extensions["paperbot.queue"] = queue
 
     @app.errorhandler(InputError)
@@ -98,45 +86,32 @@ def create_app(config: Config, queue: Queue | None = None) -> Flask:
             service.webhook_secret, body, request.headers.get("X-Hub-Signature-256")
         ):
             raise SignatureError("missing or wrong X-Hub-Signature-256")
-        try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise InputError("body is not JSON") from None
-        if not isinstance(payload, dict):
-            raise InputError("body is not a JSON object")
+        payload = parse_json(body)
         event = request.headers.get("X-GitHub-Event", "")
         if event == "ping":
             return jsonify(ok=True, zen=payload.get("zen")), 200
         if event != "pull_request":
             return jsonify(ignored=f"event {event!r} needs no review"), 200
-        why_not = ignore_reason(payload)
+        pull = pull_request_event(payload)
+        why_not = ignore_reason(pull)
         if why_not:
             return jsonify(ignored=why_not), 200
-        return _enqueue(queue, payload, request.headers.get("X-GitHub-Delivery", ""))
+        return _enqueue(queue, pull, delivery_id(request.headers.get("X-GitHub-Delivery")))
 
     return app
 
 
-def _enqueue(queue: Queue, payload: dict[str, Any], delivery: str) -> tuple[Response, int]:
-    try:
-        pull = payload["pull_request"]
-        repo = payload["repository"]["full_name"]
-        number = int(payload.get("number") or pull["number"])
-        head_sha = pull["head"]["sha"]
-        base_sha = pull["base"]["sha"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"pull_request payload lacks {exc}") from None
-    if not delivery:
-        raise InputError("missing X-GitHub-Delivery")
-    installation = (payload.get("installation") or {}).get("id")
-    queued = queue.enqueue(delivery, repo, number, head_sha, base_sha, installation)
+def _enqueue(queue: Queue, pull: PullRequestEvent, delivery: str) -> tuple[Response, int]:
+    queued = queue.enqueue(
+        delivery, pull.repo, pull.number, pull.head_sha, pull.base_sha, pull.installation_id
+    )
     log.info(
         "delivery %s: %s#%s at %s %s",
         delivery,
-        repo,
-        number,
-        head_sha[:12],
+        pull.repo,
+        pull.number,
+        pull.head_sha[:12],
         "queued" if queued else "seen before",
     )
-    answer = jsonify(queued=queued, delivery=delivery, repo=repo, number=number)
+    answer = jsonify(queued=queued, delivery=delivery, repo=pull.repo, number=pull.number)
     return answer, 202 if queued else 200

@@ -47,6 +47,9 @@ class State:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     check_runs: list[dict[str, Any]] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
+    # Who a personal token belongs to; installation tokens act as the App's bot account.
+    users: dict[str, str] = field(default_factory=lambda: {"ghp_test": "paperbot-user"})
+    app_slug: str = "paperbot"
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     next_id: int = 1000
@@ -94,6 +97,33 @@ class FakeGitHub:
         self.state.pulls[number] = {"base": base_sha, "head": head_sha}
         self.state.merge_bases[(base_sha, head_sha)] = merge_base
         self.state.changed[(base_sha, head_sha)] = list(changed)
+
+    def add_comment(self, number: int, body: str, login: str) -> None:
+        """A comment someone else wrote on the pull request."""
+        self.state.next_id += 1
+        self.state.issue_comments.append(
+            {
+                "id": self.state.next_id,
+                "issue": number,
+                "url": f"{self.url}/repos/{self.state.repo}/issues/comments/{self.state.next_id}",
+                "body": body,
+                "user": _user(login),
+            }
+        )
+
+    def add_review_comment(self, number: int, path: str, line: int, body: str, login: str) -> None:
+        """A review comment someone else wrote on a line of the pull request."""
+        self.state.next_id += 1
+        self.state.review_comments.append(
+            {
+                "id": self.state.next_id,
+                "pull": number,
+                "path": path,
+                "line": line,
+                "body": body,
+                "user": _user(login),
+            }
+        )
 
     def fail(
         self, method: str, path_part: str, status: int, times: int = 1, **headers: str
@@ -149,7 +179,8 @@ class _Handler(BaseHTTPRequestHandler):
                 failure.times -= 1
                 self._send(failure.status, {"message": "fake failure"}, failure.headers)
                 return
-            status, payload = _route(fake, method, parts.path, query, body)
+            who = _caller(fake, self.headers.get("Authorization", ""))
+            status, payload = _route(fake, method, parts.path, query, body, who)
         self._send(status, payload)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -163,10 +194,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+def _user(login: str) -> dict[str, Any]:
+    kind = "Bot" if login.endswith("[bot]") else "User"
+    return {"login": login, "id": abs(hash(login)) % 10**8, "type": kind}
+
+
+def _caller(fake: FakeGitHub, authorization: str) -> str | None:
+    """The account a request acts as: a token's user, an installation's bot, "app" for a JWT."""
+    scheme, _, credential = authorization.partition(" ")
+    if scheme.lower() == "bearer":
+        return "app"
+    if credential.startswith("ghs_fake"):
+        return f"{fake.state.app_slug}[bot]"
+    return fake.state.users.get(credential)
+
+
 def _route(
-    fake: FakeGitHub, method: str, path: str, query: dict[str, str], body: Any
+    fake: FakeGitHub, method: str, path: str, query: dict[str, str], body: Any, who: str | None
 ) -> tuple[int, Any]:
     state, base = fake.state, fake.url
+    if method == "GET" and path == "/user":
+        if who is None or who == "app" or who.endswith("[bot]"):
+            return 403, {"message": "Resource not accessible by integration"}
+        return 200, {**_user(who), "url": f"{base}/users/{who}"}
+    if method == "GET" and path == "/app":
+        if who != "app":
+            return 401, {"message": "A JSON web token could not be decoded"}
+        return 200, {"id": 1, "slug": state.app_slug, "name": "paperbot", "owner": _user("o")}
     repo_url = f"{base}/repos/{state.repo}"
     prefix = f"/repos/{state.repo}"
     if method == "POST" and (m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)):
@@ -226,6 +280,7 @@ def _route(
             "issue": int(m[1]),
             "url": f"{repo_url}/issues/comments/{state.next_id}",
             "body": body["body"],
+            "user": _user(who or "anonymous"),
         }
         state.issue_comments.append(comment)
         return 201, comment
@@ -242,7 +297,13 @@ def _route(
         for note in body.get("comments", []):
             state.next_id += 1
             state.review_comments.append(
-                {"id": state.next_id, "pull": int(m[1]), "commit_id": body.get("commit_id"), **note}
+                {
+                    "id": state.next_id,
+                    "pull": int(m[1]),
+                    "commit_id": body.get("commit_id"),
+                    "user": _user(who or "anonymous"),
+                    **note,
+                }
             )
         return 200, {
             "id": review["id"],

@@ -1,0 +1,113 @@
+"""What the bot reads from a webhook delivery, checked field by field before anything uses it.
+
+A signed delivery is still a stranger's JSON as far as the code is concerned (a leaked secret, a
+misbehaving proxy, a GitHub change): every field the bot uses is checked for presence and type,
+and a delivery that fails gets a 400 naming the field, never a 500 with a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import InputError
+
+_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+_DELIVERY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REVIEWED_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+
+
+@dataclass(frozen=True)
+class PullRequestEvent:
+    action: str
+    repo: str
+    number: int
+    head_sha: str
+    base_sha: str
+    installation_id: int | None
+    draft: bool
+    state: str
+    base_changed: bool  # an ``edited`` delivery that moved the pull request to another base
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    """The delivery's JSON object; too deep a nesting or a 5,000-digit number is unreadable too."""
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        raise InputError("body is JSON nested too deeply") from None
+    except ValueError:  # bad UTF-8, bad JSON, a number too long to read
+        raise InputError("body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise InputError("body is not a JSON object")
+    return payload
+
+
+def _field(data: dict[str, Any], path: str, kind: type | tuple[type, ...]) -> Any:
+    """``data[a][b]...`` for ``path`` "a.b...", of type ``kind``, or an InputError naming it."""
+    value: Any = data
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise InputError(f"pull_request delivery: {path} must be {expected}")
+    return value
+
+
+def pull_request_event(payload: dict[str, Any]) -> PullRequestEvent:
+    action = _field(payload, "action", str)
+    pull = _field(payload, "pull_request", dict)
+    repo = _field(payload, "repository.full_name", str)
+    if not _REPO.match(repo):
+        raise InputError("pull_request delivery: repository.full_name is not OWNER/REPO")
+    number = payload.get("number", pull.get("number"))
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 2**31:
+        raise InputError("pull_request delivery: number must be a pull request number")
+    shas = []
+    for side in ("head", "base"):
+        sha = _field(payload, f"pull_request.{side}.sha", str)
+        if not _SHA.match(sha):
+            raise InputError(f"pull_request delivery: pull_request.{side}.sha is not a commit")
+        shas.append(sha)
+    installation = payload.get("installation")
+    installation_id = None
+    if installation is not None:
+        installation_id = _field(payload, "installation.id", int)
+    changes = payload.get("changes")
+    return PullRequestEvent(
+        action=action,
+        repo=repo,
+        number=number,
+        head_sha=shas[0],
+        base_sha=shas[1],
+        installation_id=installation_id,
+        draft=pull.get("draft") is True,
+        state=str(pull.get("state", "open")),
+        base_changed=isinstance(changes, dict) and "base" in changes,
+    )
+
+
+def ignore_reason(event: PullRequestEvent) -> str | None:
+    """Why a pull_request delivery is ignored, or None when it asks for a review."""
+    if event.action == "edited":
+        if not event.base_changed:
+            return "edited without a new base"
+    elif event.action not in REVIEWED_ACTIONS:
+        return f"action {event.action!r} needs no review"
+    if event.draft:
+        return "draft pull request"
+    if event.state != "open":
+        return "pull request is not open"
+    return None
+
+
+def delivery_id(header: str | None) -> str:
+    """``X-GitHub-Delivery``: a GUID on github.com; anything else that is short and plain."""
+    if not header:
+        raise InputError("missing X-GitHub-Delivery")
+    if not _DELIVERY.match(header):
+        raise InputError("X-GitHub-Delivery is not a delivery id")
+    return header
