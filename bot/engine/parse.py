@@ -42,6 +42,9 @@ _BOLD_START = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\*\*|__)")
 _MARKS = re.compile(r"[\[\]()*_`<!\\]")
 MAX_MARKS = 64
 _SHOWN = 60  # characters of an unread line shown as its title
+# A list this long takes about half a minute to review (a megabyte of short entries about 6 s);
+# GitHub lets a pull request carry a 100 MB file, which no worker should spend minutes on.
+MAX_LIST_CHARS = 5_000_000
 
 
 def git_lines(text: str) -> list[str]:
@@ -206,6 +209,11 @@ def parse(text: str, criteria: Criteria) -> PaperList:
     """Read the list. Raises NotAListError for text that holds no paper entries at all."""
     if "\x00" in text:
         raise NotAListError("the file is binary, not a markdown list")
+    if len(text) > MAX_LIST_CHARS:
+        raise NotAListError(
+            f"the file is {len(text):,} characters long; paperbot reads lists of up to "
+            f"{MAX_LIST_CHARS:,}"
+        )
     lines = git_lines(text)
     cap = criteria.max_line_length
     # markdown-it sees the lines git sees: a lone CR would be a line break to it, and a line past

@@ -24,13 +24,14 @@ from github.PullRequest import ReviewComment
 from github.Repository import Repository
 
 from bot.config import ServiceSettings
-from bot.errors import GitHubRefused, GitHubUnavailable
+from bot.errors import GitHubRefused, GitHubUnavailable, InputError
 from bot.net.retry import retry_after_seconds, retryable_status
 from bot.service.post import MARKER, Annotation, InlineNote, conclusion_of
 
 STATUS_CONTEXT = "paperbot"
 PER_PAGE = 100
 MAX_COMMENT_CHARS = 65_536
+MAX_FILE_BYTES = 5_000_000  # the parser's limit too (bot.engine.parse.MAX_LIST_CHARS)
 _CUT = "\n\n… (cut: GitHub comments hold at most 65,536 characters)\n"
 T = TypeVar("T")
 
@@ -207,6 +208,11 @@ class GitHub:
                 raise
             if isinstance(found, list):
                 raise GitHubRefused(f"{path} is a directory at {ref[:12]}")
+            if found.size > MAX_FILE_BYTES:  # never download 100 MB a pull request can add
+                raise InputError(
+                    f"{path} is {found.size:,} bytes at {ref[:12]}; paperbot reads lists of up to "
+                    f"{MAX_FILE_BYTES:,}"
+                )
             if found.encoding == "base64":
                 return found.decoded_content.decode("utf-8", errors="replace")
             self.requests += 1  # over 1 MB: the contents API leaves the text out

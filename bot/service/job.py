@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from bot import review
 from bot.config import CONFIG_PATH, Config, parse_criteria
-from bot.errors import ConfigError, PaperbotError
+from bot.errors import ConfigError, InputError, PaperbotError
 from bot.service.github import GitHub
 from bot.service.post import Post, post_for, problem_post
 
@@ -84,7 +84,12 @@ def run_review(
         if path not in files:
             post = Post(summary="", state="success", description=f"paperbot: {path} not changed")
         else:
-            post = build_post(github.read(path, merge_base), github.read(path, head_sha), config)
+            try:
+                texts = github.read(path, merge_base), github.read(path, head_sha)
+            except InputError as exc:  # a file too large to read
+                post = problem_post(f"cannot read {path}", str(exc))
+            else:
+                post = build_post(*texts, config)
     if dry_run:
         return _describe(post, repo_full_name, number, head_sha)
     done = _publish(github, post, number, head_sha)

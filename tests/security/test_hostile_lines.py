@@ -11,9 +11,13 @@ from bot.engine.criteria import Criteria
 from bot.engine.render import markdown
 from bot.engine.titles import TitleIndex
 from bot.engine.verdict import review
+from bot.errors import NotAListError
 from bot.net.links.collect import extract_links
+from bot.service.job import run_review
 from tests.history import LATEST, readme
 from tests.security.hostile import SHAPES, hostile_head
+from tests.service.conftest import BASE as BASE_SHA
+from tests.service.conftest import HEAD, REPO
 
 BASE = readme(LATEST)
 MEGABYTE = 1_000_000
@@ -48,6 +52,11 @@ def test_an_entry_with_more_markup_than_any_paper_is_reported_and_not_read():
     assert "markdown marks" in added.after.unread
 
 
+def test_a_list_too_long_to_review_in_reasonable_time_is_a_clear_error():
+    with pytest.raises(NotAListError, match="characters long; paperbot reads lists of up to"):
+        review(BASE, BASE + "x" * 5_000_000, Criteria())
+
+
 def test_a_megabyte_of_closing_parentheses_after_a_bare_url_is_collected_at_once():
     text = "# Papers\n\nSee http://example.org/x" + ")" * MEGABYTE + "\n"
     started = time.monotonic()
@@ -60,3 +69,12 @@ def test_fuzzy_title_matching_compares_a_bounded_number_of_titles():
     index = TitleIndex(titles)
     assert len(index.candidates("paper number 7 about things")) <= 3 * 64
     assert 7 in index.candidates("paper number 7 about things")
+
+
+def test_a_list_file_too_large_to_read_is_not_downloaded_and_the_pr_hears_why(fake_github, config):
+
+    fake_github.add_pull(2, BASE_SHA, HEAD, BASE, BASE + "x" * 6_000_000)
+    run_review(config, REPO, 2, HEAD, base_sha=BASE_SHA)
+    (status,) = fake_github.state.statuses
+    assert status["state"] == "error" and "cannot read README.md" in status["description"]
+    assert "6,0" in fake_github.state.issue_comments[0]["body"]  # the size, in the comment
