@@ -62,9 +62,18 @@ class ServiceSettings:
     db_path: str = "paperbot.sqlite3"
     max_body_bytes: int = 5 * 1024 * 1024
     job_attempts: int = 5
+    lease_seconds: float = 20.0  # a running job's lease, renewed by its worker's heartbeat
     inline_worker: bool = True  # run the queue worker as a thread of the web process
     github_write_interval: float = 1.0  # seconds between writes: GitHub's secondary rate limits
     request_seconds: float = 10.0  # a request must arrive whole within this (slow clients)
+    # The sweep that heals lost deliveries: every this many seconds (0: never), over these
+    # repositories with a token (an App covers its installations'), comma-separated OWNER/REPO.
+    reconcile_interval_seconds: float = 600.0
+    repositories: str = ""
+
+    @property
+    def repository_list(self) -> list[str]:
+        return [name.strip() for name in self.repositories.split(",") if name.strip()]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""The GitHub edge: everything the bot reads from or posts to GitHub, through PyGithub (what a
-review looks like there is ``post``: the marker, the status, the check run's conclusion).
+"""The GitHub edge for one repository: everything the bot reads from or posts to it, through
+PyGithub (what a review looks like there is ``post``; who the bot is and where it is installed,
+``account``). One exchange per method, counted, so that what a review costs is visible here; that
+is why the module keeps every call together, at a little over 300 lines.
 
 Objects are built lazily and never re-fetched, so each method below costs the requests its
 docstring names and no more; ``requests`` counts them. GitHub's failures are sorted into two
@@ -10,26 +12,28 @@ as long as GitHub asked) and ``GitHubRefused`` (404, 401, 422: trying again will
 from __future__ import annotations
 
 import base64
-import hashlib
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import partial
 from typing import Any, TypeVar
 
-import requests
-from github import Auth, Github, GithubException, GithubIntegration
+from github import Auth, Github, GithubException
 from github.PullRequest import ReviewComment
 from github.Repository import Repository
 
 from bot.config import ServiceSettings
-from bot.errors import GitHubRefused, GitHubUnavailable, InputError
-from bot.net.retry import retry_after_seconds, retryable_status
+from bot.errors import GitHubRefused, InputError
+from bot.service.account import (
+    PER_PAGE,
+    app_integration,
+    call,
+    client_options,
+    installation_auth,
+    login,
+)
 from bot.service.post import MARKER, Annotation, InlineNote, conclusion_of
 
 STATUS_CONTEXT = "paperbot"
-PER_PAGE = 100
 MAX_COMMENT_CHARS = 65_536
 MAX_FILE_BYTES = 5_000_000  # the parser's limit too (bot.engine.parse.MAX_LIST_CHARS)
 _CUT = "\n\n… (cut: GitHub comments hold at most 65,536 characters)\n"
@@ -38,61 +42,38 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class PullState:
+    number: int
     head_sha: str
     base_sha: str
+    open: bool = True
+    draft: bool = False
 
 
-def _wait_from(headers: dict[str, str], now: float) -> float | None:
-    asked = retry_after_seconds(headers.get("retry-after"))
-    if asked is not None:
-        return asked
-    if (
-        headers.get("x-ratelimit-remaining") == "0"
-        and headers.get("x-ratelimit-reset", "").isdigit()
-    ):
-        return max(0.0, float(headers["x-ratelimit-reset"]) - now)
-    return None
+_THREADS = """
+query($owner: String!, $name: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $after) {
+        nodes { id isResolved comments(first: 1) { nodes { author { login } body path line } } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+"""
+_RESOLVE = """
+mutation($thread: ID!) { resolveReviewThread(input: {threadId: $thread}) { thread { id } } }
+"""
+
+
+def _state(pr: Any) -> PullState:
+    return PullState(pr.number, pr.head.sha, pr.base.sha, pr.state == "open", bool(pr.draft))
 
 
 def _author(comment: Any) -> str | None:
     """The login that wrote a comment, as the listing gave it (no extra request)."""
     user = comment.user
     return str(user.login) if user is not None else None
-
-
-@contextmanager
-def _sorted_failures(what: str) -> Iterator[None]:
-    """Turn PyGithub's and requests' exceptions into the two kinds the worker understands."""
-    try:
-        yield
-    except GithubException as exc:
-        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-        data = exc.data if isinstance(exc.data, dict) else {}
-        message = str(exc.message or data.get("message") or "")
-        reason = f"{what}: GitHub answered {exc.status} {message}".strip()
-        wait = _wait_from(headers, time.time())
-        limited = exc.status == 429 or (
-            exc.status == 403 and (wait is not None or "rate limit" in message.lower())
-        )
-        if limited:  # GitHub: without a header to go by, wait at least a minute
-            raise GitHubUnavailable(reason, 60.0 if wait is None else wait) from None
-        if retryable_status(exc.status):
-            raise GitHubUnavailable(reason, wait) from None
-        raise GitHubRefused(reason, exc.status) from None
-    except requests.RequestException as exc:
-        raise GitHubUnavailable(f"{what}: {type(exc).__name__}") from None
-
-
-@cache
-def _installation_auth(
-    api_url: str, app_id: str, private_key: str, installation_id: int
-) -> Auth.Auth:
-    """One auth per installation per process: PyGithub keeps its 1-hour token and renews it."""
-    return Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
-
-
-# The account the bot posts as, per API and credential: asked once per process.
-_LOGINS: dict[tuple[str, str], str] = {}
 
 
 class GitHub:
@@ -103,21 +84,12 @@ class GitHub:
     ) -> None:
         self.requests = 0
         self.as_app = bool(service.app_id and service.private_key)
-        options: dict[str, Any] = {
-            "base_url": service.github_api_url.rstrip("/"),
-            "timeout": 15,
-            "retry": None,  # the queue retries, with backoff, outside any request
-            "per_page": PER_PAGE,
-            "lazy": True,
-            "seconds_between_requests": None,
-            "seconds_between_writes": service.github_write_interval or None,
-        }
+        options = client_options(service)
         self._service = service
-        self._base_url = str(options["base_url"])
         if self.as_app:
             if installation_id is None:
-                installation_id = self._find_installation(service, repo_full_name, options)
-            auth: Auth.Auth | None = _installation_auth(
+                installation_id = self._find_installation(service, repo_full_name)
+            auth: Auth.Auth | None = installation_auth(
                 options["base_url"], str(service.app_id), str(service.private_key), installation_id
             )
         elif service.github_token:
@@ -127,57 +99,56 @@ class GitHub:
         self._github = Github(auth=auth, **options)
         self._repo: Repository = self._github.get_repo(repo_full_name)
 
-    def _find_installation(self, service: ServiceSettings, repo: str, options: dict) -> int:
+    def _find_installation(self, service: ServiceSettings, repo: str) -> int:
         """For a review by hand (no webhook payload): which installation covers this repo."""
         owner, name = repo.split("/", 1)
-        app = GithubIntegration(
-            auth=Auth.AppAuth(str(service.app_id), str(service.private_key)),
-            base_url=options["base_url"],
-            timeout=options["timeout"],
-            retry=None,
-        )
+        app = app_integration(service)
         return self._call(
             "find the app installation", lambda: app.get_repo_installation(owner, name).id
         )
 
     def login(self) -> str:
-        """The account the bot posts as: only its own comments are the bot's to find and edit
-        (a contributor can write the marker too). As an App ``<slug>[bot]`` (GET /app), with a
-        token the token's user (GET /user); one request per process, then remembered."""
-        if self.as_app:
-            key = (self._base_url, f"app:{self._service.app_id}")
-        else:
-            token = self._service.github_token or ""
-            key = (self._base_url, "token:" + hashlib.sha256(token.encode()).hexdigest())
-        if key not in _LOGINS:
-            if self.as_app:
-                app = GithubIntegration(
-                    auth=Auth.AppAuth(str(self._service.app_id), str(self._service.private_key)),
-                    base_url=self._base_url,
-                    timeout=15,
-                    retry=None,
-                )
-                _LOGINS[key] = self._call("read the App", lambda: f"{app.get_app().slug}[bot]")
-            else:
-                _LOGINS[key] = self._call(
-                    "read the token's user", lambda: self._github.get_user().login
-                )
-        return _LOGINS[key]
+        """The account the bot posts as (asked of GitHub once per process)."""
+        me, asked = login(self._service, self._github)
+        self.requests += asked
+        return me
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one exchange with GitHub and count it (pages and extra fetches count themselves)."""
         self.requests += 1
-        with _sorted_failures(what):
-            return fn()
+        return call(what, fn)
 
     def pull(self, number: int) -> PullState:
         """The pull request as it is now (1 request)."""
 
-        def fetch() -> PullState:
-            pr = self._repo.get_pull(number)
-            return PullState(pr.head.sha, pr.base.sha)
+        return self._call(
+            f"read pull request #{number}", lambda: _state(self._repo.get_pull(number))
+        )
 
-        return self._call(f"read pull request #{number}", fetch)
+    def open_pulls(self) -> list[PullState]:
+        """The repository's open pull requests (1 request per 100)."""
+        pulls: list[PullState] = []
+
+        def fetch() -> None:
+            for seen, pr in enumerate(self._repo.get_pulls(state="open")):
+                if seen and seen % PER_PAGE == 0:
+                    self.requests += 1
+                pulls.append(_state(pr))
+
+        self._call("list open pull requests", fetch)
+        return pulls
+
+    def has_result(self, head_sha: str) -> bool:
+        """Whether the head commit has a ``paperbot`` check run (App) or status (token) yet
+        (1 request)."""
+        commit = self._repo.get_commit(head_sha)
+        if self.as_app:
+            runs = lambda: commit.get_check_runs(check_name=STATUS_CONTEXT).totalCount  # noqa: E731
+            return self._call("read the head's check runs", runs) > 0
+        statuses = lambda: commit.get_combined_status().statuses  # noqa: E731
+        return any(
+            s.context == STATUS_CONTEXT for s in self._call("read the head's status", statuses)
+        )
 
     def changed_files(self, base_sha: str, head_sha: str) -> tuple[str, frozenset[str]]:
         """The merge base and the files the PR changes, as GitHub's three-dot diff (1 request).
@@ -221,14 +192,8 @@ class GitHub:
 
         return self._call(f"read {path} at {ref[:12]}", fetch)
 
-    def upsert_summary(self, number: int, body: str) -> str:
-        """Edit the bot's one summary comment in place, or create it (1-2 requests).
-
-        Returns ``created``, ``edited`` or ``unchanged`` (an identical body is not written again).
-        A body over GitHub's 65,536 characters is cut, so a huge PR still gets its comment.
-        """
-        if len(body) > MAX_COMMENT_CHARS:
-            body = body[: MAX_COMMENT_CHARS - len(_CUT)] + _CUT
+    def _summary(self, number: int) -> Any:
+        """The bot's summary comment on the pull request, or None (1 request per 100 comments)."""
         issue = self._repo.get_issue(number)
         me = self.login()
 
@@ -240,8 +205,22 @@ class GitHub:
                     return comment
             return None
 
-        mine = self._call("list PR comments", find)
+        return self._call("list PR comments", find)
+
+    def upsert_summary(self, number: int, body: str, create: bool = True) -> str:
+        """Edit the bot's one summary comment in place, or create it (1-2 requests).
+
+        Returns ``created``, ``edited``, ``unchanged`` (an identical body is not written again)
+        or, with ``create`` off and no comment yet, ``absent``. A body over GitHub's 65,536
+        characters is cut, so a huge PR still gets its comment.
+        """
+        if len(body) > MAX_COMMENT_CHARS:
+            body = body[: MAX_COMMENT_CHARS - len(_CUT)] + _CUT
+        mine = self._summary(number)
+        if mine is None and not create:
+            return "absent"
         if mine is None:
+            issue = self._repo.get_issue(number)
             self._call("post the summary comment", lambda: issue.create_comment(body))
             return "created"
         if mine.body == body:
@@ -284,6 +263,54 @@ class GitHub:
             if exc.status != 422 or not comments:
                 raise
             self._call("post the review", lambda: pr.create_review(commit, body, event, []))
+
+    def resolve_outdated(self, number: int, current: set[InlineNote]) -> int:
+        """Resolve the bot's open review threads whose note the latest review no longer makes
+        (GraphQL: 1 query per 100 threads, 1 mutation per thread); how many were resolved."""
+        owner, name = self._repo.full_name.split("/", 1)
+        me = self.login().removesuffix("[bot]")  # GraphQL names an App's bot without "[bot]"
+        requester = self._github.requester
+        outdated: list[str] = []
+        after: str | None = None
+        while True:
+            variables = {"owner": owner, "name": name, "number": number, "after": after}
+            _, data = self._call(
+                "list review threads", partial(requester.graphql_query, _THREADS, variables)
+            )
+            threads = data["data"]["repository"]["pullRequest"]["reviewThreads"]
+            for thread in threads["nodes"]:
+                first = (thread["comments"]["nodes"] or [{}])[0]
+                login = ((first.get("author") or {}).get("login") or "").removesuffix("[bot]")
+                note = InlineNote(
+                    first.get("path", ""), first.get("line") or 0, first.get("body", "")
+                )
+                mine = login == me and MARKER in note.body
+                if mine and not thread["isResolved"] and note not in current:
+                    outdated.append(thread["id"])
+            if not threads["pageInfo"]["hasNextPage"]:
+                break
+            after = threads["pageInfo"]["endCursor"]
+        for thread_id in outdated:
+            self._call(
+                "resolve an outdated review thread",
+                partial(requester.graphql_query, _RESOLVE, {"thread": thread_id}),
+            )
+        return len(outdated)
+
+    def dismiss_requested_changes(self, number: int, message: str) -> int:
+        """Dismiss the bot's reviews that still request changes (1 request per 100 reviews,
+        1 per dismissal); how many were dismissed."""
+        pr = self._repo.get_pull(number)
+        me = self.login()
+        standing = self._call(
+            "list reviews",
+            lambda: [
+                r for r in pr.get_reviews() if r.state == "CHANGES_REQUESTED" and _author(r) == me
+            ],
+        )
+        for review in standing:
+            self._call("dismiss a review", partial(review.dismiss, message))
+        return len(standing)
 
     def report(
         self,

@@ -15,9 +15,10 @@ from bot import review
 from bot.config import CONFIG_PATH, Config, parse_criteria
 from bot.errors import ConfigError, InputError, PaperbotError
 from bot.service.github import GitHub
-from bot.service.post import Post, post_for, problem_post
+from bot.service.post import Post, post_for, problem_post, untouched_post
 
 log = logging.getLogger(__name__)
+DISMISSAL = "paperbot: the changes it asked for are made; this request no longer stands."
 
 
 def build_post(base_text: str | None, head_text: str | None, config: Config) -> Post:
@@ -53,6 +54,10 @@ def _describe(post: Post, repo: str, number: int, head_sha: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+class Superseded(Exception):
+    """The pull request has moved on (a newer head, closed, a draft): the job posts nothing."""
+
+
 def run_review(
     config: Config,
     repo_full_name: str,
@@ -60,17 +65,17 @@ def run_review(
     head_sha: str | None = None,
     installation_id: int | None = None,
     dry_run: bool = False,
-    base_sha: str | None = None,
 ) -> str:
-    """Review one pull request and post the result; returns what was done (or would be).
-
-    The webhook payload names both commits, so a queued job passes them and skips reading the
-    pull request; by hand (``paperbot review-pr``) the pull request is read first.
-    """
+    """Review one pull request at its current head and post the result; returns what was done
+    (or would be). The pull request is read first (1 request): a job for a head that is no longer
+    current (deliveries arrive out of order, an old body can be replayed) raises Superseded."""
     github = GitHub(config.service, repo_full_name, installation_id)
-    if head_sha is None or base_sha is None:
-        pull = github.pull(number)
-        head_sha, base_sha = head_sha or pull.head_sha, base_sha or pull.base_sha
+    pull = github.pull(number)
+    if head_sha is not None and pull.head_sha != head_sha:
+        raise Superseded(f"the head is now {pull.head_sha[:12]}, not {head_sha[:12]}")
+    if not pull.open or pull.draft:
+        raise Superseded("the pull request is " + ("closed" if not pull.open else "a draft"))
+    head_sha, base_sha = pull.head_sha, pull.base_sha
     merge_base, files = github.changed_files(base_sha, head_sha)
     try:
         # From the base branch only: a pull request must not loosen its own rules.
@@ -82,7 +87,7 @@ def run_review(
     else:
         path = config.criteria.list_path
         if path not in files:
-            post = Post(summary="", state="success", description=f"paperbot: {path} not changed")
+            post = untouched_post(config.criteria)
         else:
             try:
                 texts = github.read(path, merge_base), github.read(path, head_sha)
@@ -103,12 +108,13 @@ def _publish(github: GitHub, post: Post, number: int, head_sha: str) -> str:
     """Comment, then review, then status: the status last, so it only goes green when all is up.
 
     The summary comment comes first so that a newly created one proves no earlier run got as
-    far as the review, and the look-up of inline comments already posted can be skipped.
+    far as the review, and the look-up of inline comments already posted can be skipped. When an
+    earlier review's summary is edited, what it left that no longer holds is tidied: the bot's
+    review threads whose note is gone are resolved, its request for changes dismissed.
     """
     done = []
-    summary = "unchanged"
-    if post.summary:
-        summary = github.upsert_summary(number, post.summary)
+    summary = github.upsert_summary(number, post.summary, create=post.create_summary)
+    if summary != "absent":
         done.append(f"summary comment {summary}")
     new_notes = list(post.notes)
     if post.notes and summary != "created":
@@ -118,6 +124,13 @@ def _publish(github: GitHub, post: Post, number: int, head_sha: str) -> str:
     if new_notes or wants_verdict:
         github.create_review(number, head_sha, post.review_body, post.review_event, new_notes)
         done.append(f"review ({post.review_event}) with {len(new_notes)} inline comments")
+    if summary == "edited":
+        if resolved := github.resolve_outdated(number, set(post.notes)):
+            done.append(f"{resolved} outdated review threads resolved")
+        if post.dismiss_changes and (
+            dismissed := github.dismiss_requested_changes(number, DISMISSAL)
+        ):
+            done.append(f"{dismissed} request for changes dismissed")
     kind = github.report(
         head_sha, post.state, post.description, post.summary, list(post.annotations)
     )

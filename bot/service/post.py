@@ -68,6 +68,8 @@ class Post:
     review_event: str = "COMMENT"
     notes: tuple[InlineNote, ...] = ()
     annotations: tuple[Annotation, ...] = ()
+    create_summary: bool = True  # False: only update a summary an earlier review left
+    dismiss_changes: bool = False  # the bot may have requested changes before, and now does not
 
 
 def review_event(review: Review, allowed: str) -> str:
@@ -102,14 +104,37 @@ def post_for(review: Review, criteria: Criteria) -> Post:
         if f.line is not None and not f.preexisting
     )
     state, description = status_of(review)
+    event = review_event(review, criteria.review_event)
     return Post(
         summary=marked(render.markdown(review, criteria)),
         state=state,
         description=description,
         review_body=f"{render.headline(review)}\n\nThe summary comment on this PR has the details.",
-        review_event=review_event(review, criteria.review_event),
+        review_event=event,
         notes=notes,
         annotations=annotations,
+        dismiss_changes=_may_request_changes(criteria) and event != "REQUEST_CHANGES",
+    )
+
+
+def _may_request_changes(criteria: Criteria) -> bool:
+    return criteria.review_event in ("REQUEST_CHANGES", "APPROVE")
+
+
+def untouched_post(criteria: Criteria) -> Post:
+    """A pull request that does not (or no longer) change the list: a green status, and the
+    summary comment says so if an earlier review left one (none is created)."""
+    path = criteria.list_path
+    summary = marked(
+        f"### paperbot review: ✅ **Nothing to review**\n\nThis pull request does not change "
+        f"`{path}` (any more): there is no paper to review.\n"
+    )
+    return Post(
+        summary=summary,
+        state="success",
+        description=f"paperbot: {path} not changed",
+        create_summary=False,
+        dismiss_changes=_may_request_changes(criteria),
     )
 
 

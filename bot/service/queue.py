@@ -5,19 +5,23 @@ it is written here before the webhook answers 202, and it stays here (``done``, 
 ``superseded``) after it ran. The rules the queue keeps:
 
 - one job per ``X-GitHub-Delivery``: a redelivery of the same id adds nothing;
-- the newest delivery for a pull request supersedes its older jobs still waiting, so a burst of
-  pushes costs one review of the last head;
+- deliveries arrive in any order: every job reads the pull request first and reviews its current
+  head, and a job whose head is no longer current is ``superseded`` (one request, nothing posted);
+  a second job for a head already waiting or running is recorded as superseded at once;
 - jobs of one pull request never run at the same time, so reviews are posted in delivery order;
-- a worker holds a job under a lease; a worker that dies leaves the lease to expire and the job is
-  taken again (after ``max_attempts`` deaths the job is failed, so a poison job cannot loop);
-- a transient failure waits with exponential backoff (or as long as GitHub asked), and after the
-  last attempt the job is kept as ``failed`` with its reason.
+- a worker holds a job under a short lease that its heartbeat renews while the job runs; a worker
+  that dies (kill -9, a crash) stops renewing, and within a lease (20 s) the job is taken
+  again (after ``max_attempts`` deaths the job is failed, so a poison job cannot loop);
+- a transient failure waits exactly as long as GitHub asked, else 1, 4, 9... seconds with jitter
+  (octokit's retry schedule), and after the last attempt the job is kept as ``failed``;
+- a job for a closed pull request or a draft is ``superseded`` too.
 
 Each call opens its own short connection: safe across threads and forked gunicorn workers.
 """
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 import time
@@ -26,9 +30,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-LEASE_SECONDS = 300.0  # longer than any review (the network budget is 25 s by default)
-BACKOFF_BASE_SECONDS = 15.0
-BACKOFF_CAP_SECONDS = 3600.0  # also caps what a rate-limit reset can make us wait
+from bot.config import ServiceSettings
+
+# A running job's lease (PAPERBOT_LEASE_SECONDS): renewed four times a lease while its worker
+# lives, so a job of a dead worker is taken again within a lease (not after a long one).
+LEASE_SECONDS = 20.0
+BACKOFF_CAP_SECONDS = 3600.0  # caps our own backoff and what a rate-limit reset can make us wait
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue_jobs (
@@ -50,6 +57,7 @@ CREATE TABLE IF NOT EXISTS queue_jobs (
 );
 CREATE INDEX IF NOT EXISTS queue_jobs_ready ON queue_jobs (state, run_after);
 CREATE INDEX IF NOT EXISTS queue_jobs_pull ON queue_jobs (repo, number, state);
+CREATE TABLE IF NOT EXISTS queue_meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
 """
 
 STATES = ("queued", "running", "done", "failed", "superseded")
@@ -72,11 +80,17 @@ class Job:
 
 class Queue:
     def __init__(
-        self, path: str, max_attempts: int = 5, clock: Callable[[], float] = time.time
+        self,
+        path: str,
+        max_attempts: int = 5,
+        clock: Callable[[], float] = time.time,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.path = path
         self.max_attempts = max_attempts
         self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.heartbeat_seconds = lease_seconds / 4
         self.arrived = threading.Event()  # wakes a worker in this process as soon as a job comes
         db = sqlite3.connect(path, timeout=10.0)
         try:
@@ -84,6 +98,11 @@ class Queue:
             db.executescript(_SCHEMA)
         finally:
             db.close()
+
+    @classmethod
+    def of(cls, service: ServiceSettings) -> Queue:
+        """The queue the deployment's settings describe."""
+        return cls(service.db_path, service.job_attempts, lease_seconds=service.lease_seconds)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -111,28 +130,46 @@ class Queue:
         base_sha: str | None = None,
         installation_id: int | None = None,
     ) -> bool:
-        """Queue a review; False when this delivery was queued before (a redelivery)."""
+        """Queue a review; False when this delivery was queued before (a redelivery).
+
+        Deliveries arrive in any order, so a newer one does not cancel an older one here: each
+        job reads the pull request first and is superseded if its head is no longer current.
+        A job for a head that already has one waiting or running is recorded, as superseded."""
         now = self.clock()
         with self._db() as db:
+            twin = db.execute(
+                "SELECT delivery FROM queue_jobs WHERE repo = ? AND number = ? AND head_sha = ? "
+                "AND state IN ('queued', 'running') LIMIT 1",
+                (repo, number, head_sha),
+            ).fetchone()
+            state, reason = (
+                ("superseded", f"same head as delivery {twin[0]}")
+                if twin
+                else (
+                    "queued",
+                    None,
+                )
+            )
             cursor = db.execute(
                 "INSERT OR IGNORE INTO queue_jobs (delivery, repo, number, head_sha, base_sha, "
-                "installation_id, state, run_after, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-                (delivery, repo, number, head_sha, base_sha, installation_id, now, now, now),
+                "installation_id, state, run_after, reason, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    delivery,
+                    repo,
+                    number,
+                    head_sha,
+                    base_sha,
+                    installation_id,
+                    state,
+                    now,
+                    reason,
+                    now,
+                    now,
+                ),  # fmt: skip
             )
             if cursor.rowcount == 0:
                 return False
-            db.execute(
-                "UPDATE queue_jobs SET state = 'superseded', reason = ?, updated_at = ? "
-                "WHERE repo = ? AND number = ? AND state = 'queued' AND id < ?",
-                (
-                    f"superseded by delivery {delivery} (head {head_sha[:12]})",
-                    now,
-                    repo,
-                    number,
-                    cursor.lastrowid,
-                ),
-            )
         self.arrived.set()
         return True
 
@@ -162,7 +199,7 @@ class Queue:
                 db.execute(
                     "UPDATE queue_jobs SET state = 'running', attempts = attempts + 1, lease = ?, "
                     "leased_until = ?, updated_at = ? WHERE id = ?",
-                    (lease, now + LEASE_SECONDS, now, job_id),
+                    (lease, now + self.lease_seconds, now, job_id),
                 )
                 found = db.execute(
                     "SELECT id, delivery, repo, number, head_sha, base_sha, installation_id, "
@@ -182,12 +219,12 @@ class Queue:
             return self._finish(db, job.id, "failed", reason, job.lease)
 
     def retry(self, job: Job, reason: str, wait: float | None = None) -> str:
-        """Try again later (backoff, or GitHub's own wait if longer); fail after the last try."""
+        """Try again after ``wait`` (what GitHub asked: exactly that), else after 1, 4, 9...
+        seconds with jitter; fail after the last try."""
         if job.attempts >= self.max_attempts:
             self.fail(job, f"gave up after {job.attempts} attempts: {reason}")
             return "failed"
-        backoff = BACKOFF_BASE_SECONDS * 2 ** (job.attempts - 1)
-        delay = min(max(backoff, wait or 0.0), BACKOFF_CAP_SECONDS)
+        delay = min(wait if wait is not None else backoff(job.attempts), BACKOFF_CAP_SECONDS)
         now = self.clock()
         with self._db() as db:
             db.execute(
@@ -196,6 +233,59 @@ class Queue:
                 (now + delay, reason, now, job.id, job.lease),
             )
         return "queued"
+
+    def supersede(self, job: Job, reason: str) -> bool:
+        """The pull request has moved on: this job's head is no longer its head."""
+        with self._db() as db:
+            return self._finish(db, job.id, "superseded", reason, job.lease)
+
+    def renew(self, job: Job) -> bool:
+        """The worker's heartbeat: extend the lease; False if it was lost (taken again)."""
+        now = self.clock()
+        with self._db() as db:
+            cursor = db.execute(
+                "UPDATE queue_jobs SET leased_until = ? WHERE id = ? AND lease = ? "
+                "AND state = 'running'",
+                (now + self.lease_seconds, job.id, job.lease),
+            )
+            return cursor.rowcount == 1
+
+    def knows(self, repo: str, number: int, head_sha: str) -> bool:
+        """Whether a job for this head is waiting, running or done (a sweep need not add one)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT 1 FROM queue_jobs WHERE repo = ? AND number = ? AND head_sha = ? "
+                "AND state IN ('queued', 'running', 'done') LIMIT 1",
+                (repo, number, head_sha),
+            ).fetchone()
+        return row is not None
+
+    def remember(self, repo: str, number: int, head_sha: str, reason: str) -> None:
+        """Record a head as reviewed without a job here (a sweep found its result on GitHub),
+        so that later sweeps need not ask GitHub about it again."""
+        now = self.clock()
+        with self._db() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO queue_jobs (delivery, repo, number, head_sha, state, "
+                "run_after, reason, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?)",
+                (f"seen:{repo}#{number}@{head_sha}", repo, number, head_sha, now, reason, now, now),
+            )
+
+    def claim_turn(self, key: str, every: float) -> bool:
+        """True for one caller per ``every`` seconds across every process sharing the database
+        (the reconcile sweep: one per interval, not one per worker)."""
+        now = self.clock()
+        with self._db() as db:
+            row = db.execute("SELECT value FROM queue_meta WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] > now - every:
+                return False
+            db.execute(
+                "INSERT INTO queue_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, now),
+            )
+        return True
 
     def _finish(
         self,
@@ -233,3 +323,8 @@ class Queue:
             db.row_factory = sqlite3.Row
             row = db.execute("SELECT * FROM queue_jobs WHERE delivery = ?", (delivery,)).fetchone()
         return dict(row) if row else None
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before try ``attempts + 1`` when GitHub named no wait: 1, 4, 9... with jitter."""
+    return float(attempts**2) * random.uniform(0.8, 1.2)

@@ -50,7 +50,7 @@ def create_app(config: Config, queue: Queue | None = None) -> Flask:
             "GITHUB_WEBHOOK_SECRET is not set: refusing to accept unsigned webhooks "
             "(set PAPERBOT_DRY_RUN=true for a local dry run)"
         )
-    queue = queue or Queue(service.db_path, max_attempts=service.job_attempts)
+    queue = queue or Queue.of(service)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = service.max_body_bytes
     app.config["PAPERBOT_REQUEST_SECONDS"] = service.request_seconds  # for the gunicorn worker

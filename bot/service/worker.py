@@ -1,8 +1,10 @@
-"""The queue worker: take a job, run the review, record how it went.
+"""The queue worker: take a job, run the review, record how it went; and, every
+``PAPERBOT_RECONCILE_INTERVAL_SECONDS``, the sweep that heals lost deliveries.
 
 It runs as its own process (``paperbot worker``, the Procfile's ``worker:`` line) or as a thread
 of the web process (``PAPERBOT_INLINE_WORKER``). Both can run at once: the queue's leases keep
-them from doing the same job twice.
+them from doing the same job twice, and a heartbeat keeps the lease of the job in hand alive, so
+that the job of a worker that died is taken again within seconds.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import threading
 from bot import LOG_FORMAT
 from bot.config import Config
 from bot.errors import GitHubRefused, GitHubUnavailable
-from bot.service.job import run_review
-from bot.service.queue import Queue
+from bot.service.job import Superseded, run_review
+from bot.service.queue import Job, Queue
+from bot.service.reconcile import sweep
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,30 @@ def process_one(config: Config, queue: Queue) -> str | None:
     job = queue.claim()
     if job is None:
         return None
+    beating = _heartbeat(queue, job)
+    try:
+        return _run(config, queue, job)
+    finally:
+        beating.set()
+
+
+def _heartbeat(queue: Queue, job: Job) -> threading.Event:
+    """Renew the job's lease while it runs; set the returned event to stop."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(queue.heartbeat_seconds):
+            try:
+                if not queue.renew(job):
+                    return  # taken again: this run's results are no longer the job's
+            except Exception:
+                log.exception("lease of %s not renewed", job.delivery)
+
+    threading.Thread(target=beat, name="paperbot-heartbeat", daemon=True).start()
+    return stop
+
+
+def _run(config: Config, queue: Queue, job: Job) -> str:
     where = f"{job.repo}#{job.number} at {job.head_sha[:12]} (delivery {job.delivery})"
     try:
         outcome = run_review(
@@ -36,8 +63,11 @@ def process_one(config: Config, queue: Queue) -> str | None:
             head_sha=job.head_sha,
             installation_id=job.installation_id,
             dry_run=config.service.dry_run,
-            base_sha=job.base_sha,
         )
+    except Superseded as exc:
+        queue.supersede(job, str(exc))
+        log.info("%s: superseded: %s", where, exc)
+        return "superseded"
     except GitHubUnavailable as exc:
         state = queue.retry(job, str(exc), exc.retry_after)
         log.warning("%s: %s; %s", where, exc, "will retry" if state == "queued" else "gave up")
@@ -61,9 +91,12 @@ def run(config: Config, queue: Queue | None = None, stop: threading.Event | None
     Idle, it looks at the queue once a second, or at once when the web process in the same
     process queues a job (the inline worker).
     """
-    queue = queue or Queue(config.service.db_path, max_attempts=config.service.job_attempts)
+    queue = queue or Queue.of(config.service)
     stop = stop or threading.Event()
+    every = config.service.reconcile_interval_seconds
     while not stop.is_set():
+        if every > 0:
+            _sweep_when_due(config, queue, every)
         try:
             worked = process_one(config, queue) is not None
         except Exception:  # the queue itself failed (disk full, locked): keep the worker alive
@@ -72,6 +105,16 @@ def run(config: Config, queue: Queue | None = None, stop: threading.Event | None
         if not worked:
             queue.arrived.wait(POLL_SECONDS)
             queue.arrived.clear()
+
+
+def _sweep_when_due(config: Config, queue: Queue, every: float) -> None:
+    """One sweep per interval across every worker sharing the database; a failing sweep is logged
+    and tried again at the next interval."""
+    try:
+        if queue.claim_turn("reconcile", every):
+            log.info("sweep: %s", sweep(config, queue))
+    except Exception:
+        log.exception("sweep failed")
 
 
 def start_thread(config: Config, queue: Queue) -> threading.Event:
@@ -87,7 +130,7 @@ def start_thread(config: Config, queue: Queue) -> threading.Event:
 def serve_forever(config: Config) -> None:
     """``paperbot worker``: work until SIGTERM, letting the job in hand finish (a restart)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    queue = Queue(config.service.db_path, max_attempts=config.service.job_attempts)
+    queue = Queue.of(config.service)
     stopping = threading.Event()
 
     def stop(*_: object) -> None:

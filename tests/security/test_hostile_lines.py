@@ -74,7 +74,7 @@ def test_fuzzy_title_matching_compares_a_bounded_number_of_titles():
 def test_a_list_file_too_large_to_read_is_not_downloaded_and_the_pr_hears_why(fake_github, config):
 
     fake_github.add_pull(2, BASE_SHA, HEAD, BASE, BASE + "x" * 6_000_000)
-    run_review(config, REPO, 2, HEAD, base_sha=BASE_SHA)
+    run_review(config, REPO, 2, HEAD)
     (status,) = fake_github.state.statuses
     assert status["state"] == "error" and "cannot read README.md" in status["description"]
     assert "6,0" in fake_github.state.issue_comments[0]["body"]  # the size, in the comment

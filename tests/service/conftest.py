@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 
 from bot.config import Config, NetSettings, ServiceSettings
@@ -101,3 +103,18 @@ def client(config: Config, queue: Queue) -> FlaskClient:
 
 def with_service(config: Config, **changes: Any) -> Config:
     return replace(config, service=replace(config.service, **changes))
+
+
+@pytest.fixture(scope="session")
+def private_key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+@pytest.fixture
+def app_config(config: Config, private_key: str) -> Config:
+    return with_service(config, github_token=None, app_id="12345", private_key=private_key)

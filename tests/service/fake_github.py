@@ -1,21 +1,30 @@
-"""A fake GitHub REST API on 127.0.0.1: enough of it for one bot to review pull requests.
+"""A fake GitHub API on 127.0.0.1 that enforces what GitHub enforces and the bot relies on.
 
 It is a real HTTP server in a thread, so PyGithub talks to it exactly as to api.github.com
-(through ``base_url``). It serves list files per commit, keeps the comments, reviews, statuses and
-check runs the bot posts, records every request, and can be told to fail the next requests.
+(through ``base_url``). Written from GitHub's REST and GraphQL documentation: comments carry their
+author (``GET /user``, ``user.login``), review comments are accepted only on lines in the diff
+(422 otherwise, as GitHub answers "line must be part of the diff"), lists are paginated with
+``Link`` headers, statuses and check runs are kept per commit, review threads can be resolved and
+reviews dismissed, and an App's webhook deliveries can be listed and redelivered. Tests script
+faults: an answer code with headers (5xx, 429 or 403 with ``Retry-After``) or a held answer.
 """
 
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import json
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+Answer = tuple[int, Any] | tuple[int, Any, dict[str, str]]
 
 
 @dataclass
@@ -23,15 +32,17 @@ class Call:
     method: str
     path: str
     body: Any
+    at: float = 0.0
 
 
 @dataclass
-class Failure:
+class Fault:
     method: str
     path_part: str
-    status: int
+    status: int  # 0: hold the answer for ``hold`` seconds, then answer normally
     headers: dict[str, str]
     times: int
+    hold: float = 0.0
 
 
 @dataclass
@@ -46,12 +57,15 @@ class State:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     check_runs: list[dict[str, Any]] = field(default_factory=list)
+    resolved_threads: set[str] = field(default_factory=set)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    redelivered: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     # Who a personal token belongs to; installation tokens act as the App's bot account.
     users: dict[str, str] = field(default_factory=lambda: {"ghp_test": "paperbot-user"})
     app_slug: str = "paperbot"
     calls: list[Call] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
     next_id: int = 1000
 
 
@@ -59,12 +73,16 @@ class FakeGitHub:
     def __init__(self, repo: str = "Codertocat/Hello-World") -> None:
         self.state = State(repo)
         self.lock = threading.Lock()
+        # Called with a delivery when the App asks to redeliver it; answers the status code the
+        # redelivery got (tests wire it to the bot). Without it a redelivery gets 202.
+        self.on_redeliver: Callable[[dict[str, Any]], int] | None = None
         fake = self
 
         class Handler(_Handler):
             owner = fake
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
@@ -78,6 +96,8 @@ class FakeGitHub:
         self.server.shutdown()
         self.server.server_close()
 
+    # --- what a test sets up ------------------------------------------------------------------
+
     def add_pull(
         self,
         number: int,
@@ -89,47 +109,78 @@ class FakeGitHub:
         path: str = "README.md",
         merge_base: str | None = None,
     ) -> None:
-        """A pull request whose list file is ``base_text`` at the merge base, ``head_text`` at head."""
+        """A pull request whose list file is ``base_text`` at the merge base, ``head_text`` at head.
+        Adding it again with another head is a push."""
         merge_base = merge_base or base_sha
-        self.state.files[(path, merge_base)] = base_text
-        self.state.files[(path, base_sha)] = base_text
-        self.state.files[(path, head_sha)] = head_text
-        self.state.pulls[number] = {"base": base_sha, "head": head_sha}
-        self.state.merge_bases[(base_sha, head_sha)] = merge_base
-        self.state.changed[(base_sha, head_sha)] = list(changed)
+        with self.lock:
+            self.state.files[(path, merge_base)] = base_text
+            self.state.files[(path, base_sha)] = base_text
+            self.state.files[(path, head_sha)] = head_text
+            old = self.state.pulls.get(number, {})
+            self.state.pulls[number] = {
+                "base": base_sha,
+                "head": head_sha,
+                "state": old.get("state", "open"),
+                "draft": old.get("draft", False),
+            }
+            self.state.merge_bases[(base_sha, head_sha)] = merge_base
+            self.state.changed[(base_sha, head_sha)] = list(changed)
+
+    def close(self, number: int) -> None:
+        self.state.pulls[number]["state"] = "closed"
 
     def add_comment(self, number: int, body: str, login: str) -> None:
         """A comment someone else wrote on the pull request."""
-        self.state.next_id += 1
-        self.state.issue_comments.append(
-            {
-                "id": self.state.next_id,
-                "issue": number,
-                "url": f"{self.url}/repos/{self.state.repo}/issues/comments/{self.state.next_id}",
-                "body": body,
-                "user": _user(login),
-            }
-        )
+        with self.lock:
+            self.state.issue_comments.append(self._comment(number, body, login))
 
     def add_review_comment(self, number: int, path: str, line: int, body: str, login: str) -> None:
         """A review comment someone else wrote on a line of the pull request."""
-        self.state.next_id += 1
-        self.state.review_comments.append(
-            {
-                "id": self.state.next_id,
-                "pull": number,
-                "path": path,
-                "line": line,
-                "body": body,
-                "user": _user(login),
-            }
-        )
+        with self.lock:
+            self.state.next_id += 1
+            self.state.review_comments.append(
+                {
+                    "id": self.state.next_id,
+                    "pull": number,
+                    "path": path,
+                    "line": line,
+                    "body": body,
+                    "user": _user(login),
+                }
+            )
+
+    def add_delivery(self, guid: str, status_code: int, event: str = "pull_request", **extra: Any):
+        """A webhook delivery GitHub made, as the App's deliveries API lists it."""
+        with self.lock:
+            self.state.next_id += 1
+            self.state.deliveries.append(
+                {
+                    "id": self.state.next_id,
+                    "guid": guid,
+                    "delivered_at": extra.pop("delivered_at", _now_iso()),
+                    "redelivery": extra.pop("redelivery", False),
+                    "duration": 0.1,
+                    "status": "OK" if 0 < status_code < 400 else _failure_text(status_code),
+                    "status_code": status_code,
+                    "event": event,
+                    "action": "opened",
+                    "installation_id": 1,
+                    "repository_id": 1,
+                    **extra,
+                }
+            )
 
     def fail(
         self, method: str, path_part: str, status: int, times: int = 1, **headers: str
     ) -> None:
         """The next ``times`` matching requests answer ``status`` (with ``headers``)."""
-        self.state.failures.append(Failure(method, path_part, status, headers, times))
+        self.state.faults.append(Fault(method, path_part, status, headers, times))
+
+    def hold(self, method: str, path_part: str, seconds: float, times: int = 1) -> None:
+        """The next ``times`` matching requests are answered only after ``seconds``."""
+        self.state.faults.append(Fault(method, path_part, 0, {}, times, hold=seconds))
+
+    # --- what a test reads --------------------------------------------------------------------
 
     def calls(self, method: str | None = None, part: str = "") -> list[Call]:
         return [
@@ -137,7 +188,23 @@ class FakeGitHub:
         ]
 
     def writes(self) -> list[Call]:
-        return [c for c in self.state.calls if c.method != "GET"]
+        return [c for c in self.state.calls if c.method not in ("GET",) and c.path != "/graphql"]
+
+    def statuses_of(self, sha: str) -> list[dict[str, Any]]:
+        return [s for s in self.state.statuses if s["sha"] == sha]
+
+    def summaries(self, number: int) -> list[dict[str, Any]]:
+        return [c for c in self.state.issue_comments if c["issue"] == number]
+
+    def _comment(self, number: int, body: str, login: str) -> dict[str, Any]:
+        self.state.next_id += 1
+        return {
+            "id": self.state.next_id,
+            "issue": number,
+            "url": f"{self.url}/repos/{self.state.repo}/issues/comments/{self.state.next_id}",
+            "body": body,
+            "user": _user(login),
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -158,6 +225,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._serve("PATCH")
 
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -166,22 +236,26 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         fake = self.owner
         with fake.lock:
-            fake.state.calls.append(Call(method, parts.path, body))
-            failure = next(
+            fake.state.calls.append(Call(method, parts.path, body, time.monotonic()))
+            fault = next(
                 (
                     f
-                    for f in fake.state.failures
+                    for f in fake.state.faults
                     if f.times > 0 and f.method == method and f.path_part in parts.path
                 ),
                 None,
             )
-            if failure:
-                failure.times -= 1
-                self._send(failure.status, {"message": "fake failure"}, failure.headers)
-                return
+            if fault:
+                fault.times -= 1
+        if fault and fault.status:
+            self._send(fault.status, {"message": "fake failure"}, fault.headers)
+            return
+        if fault:
+            time.sleep(fault.hold)
+        with fake.lock:
             who = _caller(fake, self.headers.get("Authorization", ""))
-            status, payload = _route(fake, method, parts.path, query, body, who)
-        self._send(status, payload)
+            answer = _route(fake, method, parts.path, query, body, who)
+        self._send(*answer)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
@@ -190,8 +264,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the caller is gone (a killed bot): nothing to answer
+
+
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _user(login: str) -> dict[str, Any]:
@@ -209,41 +290,117 @@ def _caller(fake: FakeGitHub, authorization: str) -> str | None:
     return fake.state.users.get(credential)
 
 
+def _page(fake: FakeGitHub, path: str, query: dict[str, str], items: list[Any]) -> Answer:
+    """One page of a list, with GitHub's ``Link`` header to the next and the last page."""
+    per_page = max(1, min(100, int(query.get("per_page", 30))))
+    page = max(1, int(query.get("page", 1)))
+    last = max(1, -(-len(items) // per_page))
+    links = []
+    for rel, number in (("next", page + 1), ("last", last)):
+        if page < last:
+            url = f"{fake.url}{path}?{urlencode({**query, 'page': number})}"
+            links.append(f'<{url}>; rel="{rel}"')
+    chunk = items[(page - 1) * per_page : page * per_page]
+    return (200, chunk, {"Link": ", ".join(links)}) if links else (200, chunk)
+
+
+def diff_lines(base_text: str, head_text: str) -> set[int]:
+    """Head lines a review comment may sit on: the lines of the diff's hunks (3 lines of context),
+    as GitHub's "line must be part of the diff" rule has it."""
+    lines: set[int] = set()
+    hunks = difflib.unified_diff(base_text.split("\n"), head_text.split("\n"), n=3, lineterm="")
+    for header in hunks:
+        if match := re.match(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", header):
+            start, count = int(match[1]), int(match[2] or 1)
+            lines.update(range(start, start + count))
+    return lines
+
+
 def _route(
     fake: FakeGitHub, method: str, path: str, query: dict[str, str], body: Any, who: str | None
-) -> tuple[int, Any]:
+) -> Answer:
+    state = fake.state
+    if path == "/graphql" and method == "POST":
+        return _graphql(fake, body, who)
+    if not path.startswith(f"/repos/{state.repo}"):
+        return _app_routes(fake, method, path, query, who)
+    return _repo_routes(fake, method, path[len(f"/repos/{state.repo}") :], query, body, who)
+
+
+def _app_routes(
+    fake: FakeGitHub, method: str, path: str, query: dict[str, str], who: str | None
+) -> Answer:
     state, base = fake.state, fake.url
     if method == "GET" and path == "/user":
         if who is None or who == "app" or who.endswith("[bot]"):
             return 403, {"message": "Resource not accessible by integration"}
         return 200, {**_user(who), "url": f"{base}/users/{who}"}
+    if path.startswith("/app") and who != "app":
+        return 401, {"message": "A JSON web token could not be decoded"}
     if method == "GET" and path == "/app":
-        if who != "app":
-            return 401, {"message": "A JSON web token could not be decoded"}
         return 200, {"id": 1, "slug": state.app_slug, "name": "paperbot", "owner": _user("o")}
-    repo_url = f"{base}/repos/{state.repo}"
-    prefix = f"/repos/{state.repo}"
-    if method == "POST" and (m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)):
+    if method == "GET" and path == "/app/installations":
+        return _page(fake, path, query, [{"id": 1, "app_id": 1, "account": _user("o")}])
+    if method == "POST" and re.fullmatch(r"/app/installations/(\d+)/access_tokens", path):
         token = f"ghs_fake{len(state.tokens)}"
         state.tokens.append(token)
         return 201, {"token": token, "expires_at": "2099-01-01T00:00:00Z", "permissions": {}}
-    if path == f"{prefix}/installation":
+    if method == "GET" and path == "/installation/repositories":
+        repo = {"id": 1, "full_name": state.repo, "name": state.repo.split("/")[1]}
+        return 200, {"total_count": 1, "repositories": [repo]}
+    if method == "GET" and path == "/app/hook/deliveries":
+        newest_first = sorted(state.deliveries, key=lambda d: -d["id"])
+        return _page(fake, path, query, newest_first)
+    if method == "POST" and (m := re.fullmatch(r"/app/hook/deliveries/(\d+)/attempts", path)):
+        delivery = next((d for d in state.deliveries if d["id"] == int(m[1])), None)
+        if delivery is None:
+            return 404, {"message": "Not Found"}
+        state.redelivered.append(delivery["id"])
+
+        def redeliver(delivery: dict[str, Any] = delivery) -> None:  # later, as GitHub does
+            status = fake.on_redeliver(delivery) if fake.on_redeliver else 202
+            fake.add_delivery(delivery["guid"], status, delivery["event"], redelivery=True)
+
+        threading.Thread(target=redeliver, daemon=True).start()
+        return 202, {}
+    return 404, {"message": f"fake GitHub has no {method} {path}"}
+
+
+def _failure_text(status_code: int) -> str:
+    return "timed out" if status_code == 0 else f"Invalid HTTP Response: {status_code}"
+
+
+def _pull_json(fake: FakeGitHub, number: int, pull: dict[str, Any]) -> dict[str, Any]:
+    repo_url = f"{fake.url}/repos/{fake.state.repo}"
+    return {
+        "url": f"{repo_url}/pulls/{number}",
+        "number": number,
+        "state": pull["state"],
+        "draft": pull["draft"],
+        "head": {"sha": pull["head"], "ref": f"change-{number}"},
+        "base": {"sha": pull["base"], "ref": "master"},
+    }
+
+
+def _repo_routes(
+    fake: FakeGitHub, method: str, rest: str, query: dict[str, str], body: Any, who: str | None
+) -> Answer:
+    state = fake.state
+    repo_url = f"{fake.url}/repos/{state.repo}"
+    path = f"/repos/{state.repo}{rest}"
+    if rest == "/installation":
         return 200, {"id": 1, "app_id": 1}
-    if not path.startswith(prefix + "/"):
-        return 404, {"message": "Not Found"}
-    rest = path[len(prefix) :]
+    if method == "GET" and rest == "/pulls":
+        wanted = query.get("state", "open")
+        pulls = [
+            _pull_json(fake, n, p)
+            for n, p in sorted(state.pulls.items())
+            if wanted == "all" or p["state"] == wanted
+        ]
+        return _page(fake, path, query, pulls)
     if method == "GET" and (m := re.fullmatch(r"/pulls/(\d+)", rest)):
         pull = state.pulls.get(int(m[1]))
-        if pull is None:
-            return 404, {"message": "Not Found"}
-        return 200, {
-            "url": f"{repo_url}/pulls/{m[1]}",
-            "number": int(m[1]),
-            "state": "open",
-            "draft": False,
-            "head": {"sha": pull["head"], "ref": "changes"},
-            "base": {"sha": pull["base"], "ref": "master"},
-        }
+        return (200, _pull_json(fake, int(m[1]), pull)) if pull else (404, {"message": "Not Found"})
     if method == "GET" and (m := re.fullmatch(r"/compare/([0-9a-f]+)\.\.\.([0-9a-f]+)", rest)):
         key = (m[1], m[2])
         if key not in state.merge_bases:
@@ -272,16 +429,11 @@ def _route(
             "content": base64.b64encode(data).decode(),
         }
     if (m := re.fullmatch(r"/issues/(\d+)/comments", rest)) and method == "GET":
-        return 200, [c for c in state.issue_comments if c["issue"] == int(m[1])]
+        return _page(
+            fake, path, query, [c for c in state.issue_comments if c["issue"] == int(m[1])]
+        )
     if (m := re.fullmatch(r"/issues/(\d+)/comments", rest)) and method == "POST":
-        state.next_id += 1
-        comment = {
-            "id": state.next_id,
-            "issue": int(m[1]),
-            "url": f"{repo_url}/issues/comments/{state.next_id}",
-            "body": body["body"],
-            "user": _user(who or "anonymous"),
-        }
+        comment = fake._comment(int(m[1]), body["body"], who or "anonymous")
         state.issue_comments.append(comment)
         return 201, comment
     if (m := re.fullmatch(r"/issues/comments/(\d+)", rest)) and method == "PATCH":
@@ -289,32 +441,118 @@ def _route(
         comment["body"] = body["body"]
         return 200, comment
     if (m := re.fullmatch(r"/pulls/(\d+)/comments", rest)) and method == "GET":
-        return 200, [c for c in state.review_comments if c["pull"] == int(m[1])]
+        found = [c for c in state.review_comments if c["pull"] == int(m[1])]
+        return _page(fake, path, query, found)
     if (m := re.fullmatch(r"/pulls/(\d+)/reviews", rest)) and method == "POST":
-        state.next_id += 1
-        review = {"id": state.next_id, "pull": int(m[1]), **body}
-        state.reviews.append(review)
-        for note in body.get("comments", []):
-            state.next_id += 1
-            state.review_comments.append(
-                {
-                    "id": state.next_id,
-                    "pull": int(m[1]),
-                    "commit_id": body.get("commit_id"),
-                    "user": _user(who or "anonymous"),
-                    **note,
-                }
-            )
-        return 200, {
-            "id": review["id"],
-            "state": body.get("event", "PENDING"),
-            "body": body["body"],
-        }
+        return _create_review(fake, int(m[1]), body, who)
+    if (m := re.fullmatch(r"/pulls/(\d+)/reviews", rest)) and method == "GET":
+        return _page(fake, path, query, [r for r in state.reviews if r["pull"] == int(m[1])])
+    if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/reviews/(\d+)/dismissals", rest)):
+        review = next((r for r in state.reviews if r["id"] == int(m[2])), None)
+        if review is None or review["state"] != "CHANGES_REQUESTED":
+            return 422, {"message": "Can not dismiss a review that is not requesting changes"}
+        review["state"] = "DISMISSED"
+        return 200, review
     if (m := re.fullmatch(r"/statuses/([0-9a-f]+)", rest)) and method == "POST":
-        status = {"sha": m[1], **body}
+        status = {"sha": m[1], "user": _user(who or "anonymous"), **body}
         state.statuses.append(status)
         return 201, {"id": len(state.statuses), **status}
+    if (m := re.fullmatch(r"/commits/([0-9a-f]+)/status", rest)) and method == "GET":
+        mine = [s for s in state.statuses if s["sha"] == m[1]]
+        latest = {s["context"]: s for s in mine}  # GitHub shows the latest per context
+        return 200, {"sha": m[1], "state": "pending", "statuses": list(latest.values()),
+                     "total_count": len(latest)}  # fmt: skip
     if rest == "/check-runs" and method == "POST":
-        state.check_runs.append(body)
-        return 201, {"id": len(state.check_runs), **body}
+        run = {"id": len(state.check_runs) + 1, **body}
+        state.check_runs.append(run)
+        return 201, run
+    if (m := re.fullmatch(r"/commits/([0-9a-f]+)/check-runs", rest)) and method == "GET":
+        runs = [
+            r
+            for r in state.check_runs
+            if r["head_sha"] == m[1] and r["name"] == query.get("check_name", r["name"])
+        ]
+        return 200, {"total_count": len(runs), "check_runs": runs}
     return 404, {"message": f"fake GitHub has no {method} {path}"}
+
+
+def _create_review(fake: FakeGitHub, number: int, body: dict[str, Any], who: str | None) -> Answer:
+    state = fake.state
+    pull = state.pulls[number]
+    merge_base = state.merge_bases[(pull["base"], pull["head"])]
+    for note in body.get("comments", []):
+        allowed = diff_lines(
+            state.files.get((note["path"], merge_base), ""),
+            state.files.get((note["path"], pull["head"]), ""),
+        )
+        if note.get("line") not in allowed:
+            return 422, {
+                "message": "Unprocessable Entity",
+                "errors": ["Pull request review thread line must be part of the diff"],
+            }
+    state.next_id += 1
+    event = body.get("event", "PENDING")
+    review = {
+        "id": state.next_id,
+        "pull": number,
+        "pull_request_url": f"{fake.url}/repos/{state.repo}/pulls/{number}",
+        "user": _user(who or "anonymous"),
+        "state": {"REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}.get(
+            event, "COMMENTED"
+        ),
+        "commit_id": body.get("commit_id"),
+        "body": body["body"],
+        "event": event,
+        "comments": body.get("comments", []),
+    }
+    state.reviews.append(review)
+    for note in body.get("comments", []):
+        state.next_id += 1
+        state.review_comments.append(
+            {
+                "id": state.next_id,
+                "pull": number,
+                "commit_id": body.get("commit_id"),
+                "user": _user(who or "anonymous"),
+                "node_id": f"C_{state.next_id}",
+                **note,
+            }
+        )
+    return 200, {k: v for k, v in review.items() if k != "comments"}
+
+
+def _graphql(fake: FakeGitHub, body: dict[str, Any], who: str | None) -> Answer:
+    """The review-thread query and the resolve mutation the bot uses, as GitHub's schema has them."""
+    state, query, variables = fake.state, body["query"], body.get("variables") or {}
+    if "resolveReviewThread" in query:
+        thread = variables["thread"]
+        if not any(f"T_{c['id']}" == thread for c in state.review_comments):
+            return 200, {"errors": [{"type": "NOT_FOUND", "message": "no such thread"}]}
+        state.resolved_threads.add(thread)
+        return 200, {
+            "data": {"resolveReviewThread": {"thread": {"id": thread, "isResolved": True}}}
+        }
+    if "reviewThreads" in query:
+        number = variables["number"]
+        threads = [
+            {
+                "id": f"T_{c['id']}",
+                "isResolved": f"T_{c['id']}" in state.resolved_threads,
+                "isOutdated": False,
+                "comments": {
+                    "nodes": [
+                        {
+                            "author": {"login": c["user"]["login"].removesuffix("[bot]")},
+                            "body": c["body"],
+                            "path": c["path"],
+                            "line": c["line"],
+                        }
+                    ]
+                },
+            }
+            for c in state.review_comments
+            if c["pull"] == number
+        ]
+        pr = {"reviewThreads": {"nodes": threads, "pageInfo": {"hasNextPage": False}}}
+        return 200, {"data": {"repository": {"pullRequest": pr}}}
+    return 200, {"errors": [{"message": f"fake GitHub does not know {query[:60]!r}"}]}

@@ -61,8 +61,9 @@ def test_an_opened_pull_request_gets_one_comment_one_review_and_one_status(
     assert [(s["sha"], s["state"], s["context"]) for s in state.statuses] == [
         (HEAD, "failure", "paperbot")
     ]
-    # compare, config, list x2, who the bot is (once per process), comments, comment, review, status
-    assert len(state.calls) == 9
+    # the pull request, compare, config, list x2, who the bot is (once per process), comments,
+    # comment, review, status
+    assert len(state.calls) == 10
     job = queue.job("d-1")
     assert job["state"] == "done" and f"({len(state.calls)} GitHub requests)" in job["reason"]
 
@@ -255,8 +256,10 @@ def test_a_pull_request_that_does_not_touch_the_list_only_gets_a_green_status(
     assert [(s["state"], s["description"]) for s in fake_github.state.statuses] == [
         ("success", "paperbot: README.md not changed")
     ]
-    assert len(fake_github.state.calls) == 3
+    # the pull request, compare, config, who the bot is, comments (a summary to update?), status
+    assert len(fake_github.state.calls) == 6
     assert fake_github.calls("GET", "/contents/README.md") == []
+    assert fake_github.state.issue_comments == []  # no earlier summary: none is created
 
 
 def test_the_repository_criteria_come_from_the_base_branch_only(

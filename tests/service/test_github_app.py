@@ -3,9 +3,6 @@ check run with line annotations instead of a commit status."""
 
 from __future__ import annotations
 
-import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 
 from bot.config import Config
@@ -13,23 +10,8 @@ from bot.service.job import run_review
 from bot.service.queue import Queue
 from bot.service.worker import process_one
 from tests.history import pr_texts
-from tests.service.conftest import BASE, HEAD, REPO, deliver, payload, with_service
+from tests.service.conftest import BASE, HEAD, REPO, deliver, payload
 from tests.service.fake_github import FakeGitHub
-
-
-@pytest.fixture(scope="module")
-def private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-@pytest.fixture
-def app_config(config: Config, private_key: str) -> Config:
-    return with_service(config, github_token=None, app_id="12345", private_key=private_key)
 
 
 def test_as_an_app_the_bot_posts_a_check_run_with_annotations(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.service.queue import BACKOFF_BASE_SECONDS, LEASE_SECONDS, Queue
+import pytest
+
+from bot.service.queue import LEASE_SECONDS, Queue
 from tests.service.conftest import REPO, Clock
 
 
@@ -12,16 +14,23 @@ def test_a_redelivery_of_the_same_id_is_queued_once(queue: Queue) -> None:
     assert queue.depth() == 1
 
 
-def test_a_newer_head_supersedes_the_waiting_job_of_the_same_pull_request(queue: Queue) -> None:
+def test_a_later_delivery_does_not_cancel_an_earlier_one_since_order_is_not_promised(
+    queue: Queue,
+) -> None:
+    queue.enqueue("d-3", REPO, 2, "c" * 40)  # push 3 arrives first
+    queue.enqueue("d-2", REPO, 2, "b" * 40)  # then push 2: it must not cancel push 3's review
+    first = queue.claim()
+    assert first and first.delivery == "d-3" and queue.complete(first)
+    second = queue.claim()
+    assert second and second.delivery == "d-2"  # it reads the pull request and is superseded
+
+
+def test_a_second_job_for_a_head_already_waiting_is_recorded_as_superseded(queue: Queue) -> None:
     queue.enqueue("d-1", REPO, 2, "a" * 40)
-    queue.enqueue("d-other", REPO, 3, "c" * 40)
-    queue.enqueue("d-2", REPO, 2, "b" * 40)
-    job = queue.claim()
-    assert job and job.delivery == "d-other"
-    job = queue.claim()
-    assert job and (job.delivery, job.head_sha) == ("d-2", "b" * 40)
-    assert queue.job("d-1")["state"] == "superseded"
-    assert "d-2" in queue.job("d-1")["reason"]
+    assert queue.enqueue("sweep:x", REPO, 2, "a" * 40)
+    assert queue.job("sweep:x")["state"] == "superseded"
+    assert queue.job("sweep:x")["reason"] == "same head as delivery d-1"
+    assert queue.depth() == 1
 
 
 def test_jobs_of_one_pull_request_never_run_at_the_same_time(queue: Queue) -> None:
@@ -58,17 +67,19 @@ def test_a_job_that_kills_every_worker_is_failed_not_retried_forever(
     assert "worker died" in queue.job("d-1")["reason"]
 
 
-def test_a_transient_failure_backs_off_then_the_job_fails_with_its_reason(
+def test_a_transient_failure_retries_after_one_then_four_seconds_then_fails_with_its_reason(
     queue: Queue, clock: Clock
 ) -> None:
     queue.enqueue("d-1", REPO, 2, "a" * 40)
     job = queue.claim()
     assert job and queue.retry(job, "GitHub answered 502") == "queued"
     assert queue.claim() is None
-    clock.advance(BACKOFF_BASE_SECONDS)
+    clock.advance(1.2)  # 1 s, with at most 20% jitter
     job = queue.claim()
     assert job and queue.retry(job, "GitHub answered 502") == "queued"
-    clock.advance(BACKOFF_BASE_SECONDS * 2)
+    clock.advance(3.1)
+    assert queue.claim() is None  # 4 s, with at least 80% of it
+    clock.advance(1.7)
     job = queue.claim()
     assert job and queue.retry(job, "GitHub answered 503") == "failed"
     row = queue.job("d-1")
@@ -76,16 +87,15 @@ def test_a_transient_failure_backs_off_then_the_job_fails_with_its_reason(
     assert queue.depth() == 0
 
 
-def test_the_wait_github_asks_for_is_honoured_when_longer_than_backoff(
-    queue: Queue, clock: Clock
-) -> None:
+@pytest.mark.parametrize("wait", [2.0, 600.0])
+def test_the_wait_github_asks_for_is_waited_exactly(queue: Queue, clock: Clock, wait) -> None:
     queue.enqueue("d-1", REPO, 2, "a" * 40)
     job = queue.claim()
     assert job
-    queue.retry(job, "rate limited", wait=600)
-    clock.advance(599)
+    queue.retry(job, "rate limited", wait=wait)
+    clock.advance(wait - 0.01)
     assert queue.claim() is None
-    clock.advance(1)
+    clock.advance(0.01)
     assert queue.claim() is not None
 
 

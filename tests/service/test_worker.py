@@ -79,7 +79,7 @@ def test_the_network_phase_runs_when_enabled(
     )
     from bot.service.job import run_review
 
-    run_review(replace(config, net=net), "Codertocat/Hello-World", 2, HEAD, base_sha=BASE)
+    run_review(replace(config, net=net), "Codertocat/Hello-World", 2, HEAD)
     body = pull_74.state.issue_comments[0]["body"]
     assert "offline review" not in body
 
