@@ -3,6 +3,7 @@ megabyte is reviewed in linear time, and a line past the cap is reported, not re
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -78,3 +79,32 @@ def test_a_list_file_too_large_to_read_is_not_downloaded_and_the_pr_hears_why(fa
     (status,) = fake_github.state.statuses
     assert status["state"] == "error" and "cannot read README.md" in status["description"]
     assert "6,0" in fake_github.state.issue_comments[0]["body"]  # the size, in the comment
+
+
+def test_thousands_of_one_title_by_different_authors_are_not_compared_pairwise():
+    # 200 KB: before the cap on comparisons per shared title this took about a minute.
+    block = "\n".join(
+        f"- Same title here (2015), {surname(i)} et al. [[pdf]](https://x.org/{i})"
+        for i in range(3_000)
+    )
+    started = time.monotonic()
+    result = review(BASE, hostile_head(BASE, block), Criteria())
+    assert time.monotonic() - started < BOUND_SECONDS
+    assert not [f for f in result.findings if f.rule == "duplicate"]  # other authors: not one paper
+
+
+def test_a_repeat_among_papers_sharing_a_title_is_still_found():
+    block = "\n".join(
+        f"- Same title here (2015), {surname(i)} et al. [[pdf]](https://x.org/{i})"
+        for i in range(10)
+    )
+    block += f"\n- Same title here (2015), {surname(3)} et al. [[pdf]](https://y.org/3)"
+    result = review(BASE, hostile_head(BASE, block), Criteria())
+    (finding,) = [f for f in result.findings if f.rule == "duplicate"]
+    assert finding.line == 130 and "already listed at line 123" in finding.message
+
+
+def surname(i: int) -> str:
+    """A made-up surname per number, unlike the others (no shared first author by accident)."""
+    pick = random.Random(i)
+    return "".join(pick.choice("bcdfghjklmnpqrstvwxz") + pick.choice("aeiou") for _ in range(4))
