@@ -45,6 +45,12 @@ _SHOWN = 60  # characters of an unread line shown as its title
 # A list this long takes about half a minute to review (a megabyte of short entries about 6 s);
 # GitHub lets a pull request carry a 100 MB file, which no worker should spend minutes on.
 MAX_LIST_CHARS = 5_000_000
+# markdown-it keeps about 2 KB of tokens per list item: 20,000 lines (a list of 240 papers has
+# about 500) stay under 100 MB, where a megabyte of "- a" lines (250,000 items) took 1.7 GB.
+MAX_LIST_LINES = 20_000
+_ADDRESS = re.compile(r"https?://|www\.", re.IGNORECASE)
+_HTML_LINK = re.compile(r"<a\s", re.IGNORECASE)
+HTML_UNREAD = "written in HTML, which paperbot does not read (write the paper as a markdown bullet)"
 
 
 def git_lines(text: str) -> list[str]:
@@ -73,9 +79,35 @@ def _inline(content: str) -> tuple[Token, ...]:
     return tuple(tokens[0].children or ()) if tokens else ()
 
 
-def _is_anchor_only(children: tuple[Token, ...]) -> bool:
+def _is_anchor_only(children: tuple[Token, ...], content: str) -> bool:
+    """A "back to top" bullet: its only links are anchors in the page. A web address anywhere
+    else in it (GitHub links bare URLs, and raw HTML links work) makes it an entry."""
     hrefs = [str(t.attrs.get("href", "")) for t in children if t.type == "link_open"]
-    return bool(hrefs) and all(h.startswith("#") for h in hrefs)
+    return (
+        bool(hrefs)
+        and all(h.startswith("#") for h in hrefs)
+        and not _ADDRESS.search(content)
+        and not _HTML_LINK.search(content)
+    )
+
+
+def looks_like_paper(text: str) -> bool:
+    """A year in parentheses and a web address: read even where papers are not expected (a
+    nested bullet, raw HTML), so that no paper slips past the review by its markup."""
+    return bool(_ADDRESS.search(text)) and bool(year_groups(text))
+
+
+def visible_heading(text: str) -> str:
+    """A heading's text as GitHub shows it: without HTML comments (``### <!-- x -->`` is blank)."""
+    out, pos = [], 0
+    while (start := text.find("<!--", pos)) != -1:
+        out.append(text[pos:start])
+        end = text.find("-->", start + 4)
+        if end == -1:
+            return "".join(out).strip()
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out).strip()
 
 
 def _token_links(children: list[Token]) -> list[Link]:
@@ -205,6 +237,27 @@ def _unread_entry(raw: str) -> dict[str, Any]:
     }
 
 
+def _html_entries(lines: list[str], token: Token, section: Section, cap: int) -> list[Entry]:
+    """Papers written as raw HTML in a paper section (``<li>...<a href=...>``): GitHub shows them,
+    paperbot cannot read them, so each line that looks like a paper is an unread entry. An HTML
+    comment shows nothing and holds none."""
+    if token.content.lstrip().startswith("<!--") or token.map is None:
+        return []
+    start, end = token.map
+    return [
+        Entry(
+            line=number + 1,
+            raw=lines[number],
+            section=section.title,
+            top100=section.top100,
+            unread=HTML_UNREAD,
+            **_unread_entry(lines[number]),
+        )
+        for number in range(start, end)
+        if looks_like_paper(lines[number][:cap])
+    ]
+
+
 def parse(text: str, criteria: Criteria) -> PaperList:
     """Read the list. Raises NotAListError for text that holds no paper entries at all."""
     if "\x00" in text:
@@ -215,6 +268,10 @@ def parse(text: str, criteria: Criteria) -> PaperList:
             f"{MAX_LIST_CHARS:,}"
         )
     lines = git_lines(text)
+    if len(lines) > MAX_LIST_LINES:
+        raise NotAListError(
+            f"the file has {len(lines):,} lines; paperbot reads lists of up to {MAX_LIST_LINES:,}"
+        )
     cap = criteria.max_line_length
     # markdown-it sees the lines git sees: a lone CR would be a line break to it, and a line past
     # the cap is cut to its start (enough for its structure: a bullet, a heading) so that no
@@ -227,10 +284,12 @@ def parse(text: str, criteria: Criteria) -> PaperList:
     entries: list[Entry] = []
     current: Section | None = None
     list_depth = 0
-    item: tuple[int, int] | None = None
+    item: tuple[int, int, bool] | None = None  # (start, end, nested)
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.map:
-            heading = tokens[i + 1].content.strip()
+            heading = visible_heading(tokens[i + 1].content)
+            if not heading:
+                continue  # a blank heading shows no section: its papers stay in the one above
             level = int(token.tag[1])
             paper_section = level >= 2 and criteria.holds_papers(heading)
             current = Section(
@@ -246,15 +305,19 @@ def parse(text: str, criteria: Criteria) -> PaperList:
             list_depth += 1
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             list_depth -= 1
-        elif token.type == "list_item_open" and list_depth == 1 and token.map:
-            item = (token.map[0], token.map[1])
+        elif token.type == "list_item_open" and token.map:
+            item = (token.map[0], token.map[1], list_depth > 1)
+        elif token.type == "html_block" and current is not None and token.map:
+            entries += _html_entries(lines, token, current, cap)
         elif token.type == "inline" and item is not None:
-            (start, end), item = item, None
-            if current is None:
+            (start, end, nested), item = item, None
+            if not (token.map and start <= token.map[0] < end):
+                continue  # an empty item: this text (a heading's, say) is not the item's
+            if current is None or (nested and not looks_like_paper(token.content)):
                 continue
             raw = lines[start]
             unread = _unread_reason(lines, start, end, token.content, cap)
-            if unread is None and _is_anchor_only(_inline(token.content)):
+            if unread is None and _is_anchor_only(_inline(token.content), token.content):
                 continue
             fields = (
                 _unread_entry(raw) if unread else _read_line(raw, token.content, criteria.bold_mark)
@@ -269,6 +332,7 @@ def parse(text: str, criteria: Criteria) -> PaperList:
                     **fields,
                 )
             )
+    entries.sort(key=lambda entry: entry.line)
     if not entries and not sections and text.strip():
         raise NotAListError("no headings and no paper entries: this is not a markdown paper list")
     return PaperList(sections=tuple(sections), entries=tuple(entries), lines=tuple(lines))
