@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.engine.criteria import Criteria
 from bot.engine.model import Change, Entry, Finding, Review
-from bot.engine.scope import removal_candidates
+from bot.engine.scope import Ranking, removal_candidates, removal_ranking
 from bot.engine.text import visible, without_invisible
 
 SCHEMA_VERSION = 1
@@ -25,14 +25,40 @@ _ICON = {"error": "❌", "warning": "⚠️", "notice": "ℹ️"}
 
 # GitHub links "#123", "GH-123" and "owner/repo#123" to issues, and would do so in the bot's name.
 _REFERENCE = re.compile(r"(#|\bGH-)(?=\d)", re.IGNORECASE)
+# A web address in a stranger's text: shown in a code span, where GitHub makes no link of it and no
+# cross-reference (an issue's URL mentioned in a comment is a reference to that issue).
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>`|]*", re.IGNORECASE)
+# Markdown's inline marks, escaped so that "[Approved](https://evil.example)" stays text.
+_MARKS = re.compile(r"([\\`*_\[\]~|])")
+MAX_ROWS = 200  # changes shown in the summary's table
+MAX_PER_RULE = 50  # findings shown per rule
 
 
 def neutral(text: str) -> str:
-    """Text from a PR, made inert: no @mentions, no issue references, no HTML, no images, no table
-    breaks, and invisible characters (bidi controls, zero-width) shown as ``⟨U+XXXX⟩``."""
+    """Text from a PR, made inert: no links (web addresses in code spans, markdown's marks
+    escaped), no @mentions, no issue references, no HTML, no images, no table breaks, and
+    invisible characters (bidi controls, zero-width) shown as ``⟨U+XXXX⟩``."""
     text = visible(text.replace("\r", " ").replace("\n", " "))
+    out, pos = [], 0
+    for address in _ADDRESS.finditer(text):
+        url = _trimmed(address.group())
+        out += [_inert(text[pos : address.start()]), f"`{url}`"]
+        pos = address.start() + len(url)
+    out.append(_inert(text[pos:]))
+    return "".join(out)
+
+
+def _trimmed(url: str) -> str:
+    """An address without the punctuation that follows it in a sentence, as GitHub reads it."""
+    while url and (url[-1] in ".,;:!?'\"" or (url[-1] == ")" and url.count(")") > url.count("("))):
+        url = url[:-1]
+    return url
+
+
+def _inert(text: str) -> str:
+    text = _MARKS.sub(r"\\\1", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("@", "@\u200b").replace("![", "!\\[").replace("|", "\\|")
+    text = text.replace("@", "@\u200b")
     return _REFERENCE.sub(lambda m: m.group(1) + "\u200b", text)
 
 
@@ -76,12 +102,12 @@ def _citations_cell(entry: Entry, review: Review, criteria: Criteria) -> str:
     return f"{meta.citations}{doubt}{limit} ({meta.source})"
 
 
-def _removal_cell(entry: Entry, review: Review) -> str:
-    weakest = removal_candidates(review.head, review.facts, entry)
+def _removal_cell(entry: Entry, ranking: Ranking) -> str:
+    weakest = removal_candidates(ranking, entry)
     return "; ".join(f"{neutral(e.title)} ({m.citations})" for e, m in weakest)
 
 
-def _change_row(change: Change, review: Review, criteria: Criteria) -> str:
+def _change_row(change: Change, review: Review, criteria: Criteria, ranking: Ranking) -> str:
     entry = change.entry
     what: str = change.kind
     if change.kind == "moved" and change.before:
@@ -90,7 +116,7 @@ def _change_row(change: Change, review: Review, criteria: Criteria) -> str:
         what = f"edited ({', '.join(change.fields)})"
     entering = change.kind in ("added", "moved") and entry.top100
     cites = _citations_cell(entry, review, criteria) if change.kind in ("added", "moved") else ""
-    remove = _removal_cell(entry, review) if entering else ""
+    remove = _removal_cell(entry, ranking) if entering else ""
     line = f"L{entry.line}" if change.after else f"(was L{entry.line})"
     return (
         f"| {what} | {neutral(entry.title)} | {entry.year or '?'} | {neutral(entry.section)} "
@@ -108,11 +134,15 @@ def _finding_block(finding: Finding) -> str:
 
 
 def _findings_by_rule(findings: list[Finding]) -> list[str]:
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.rule, []).append(finding)
     out: list[str] = []
-    for rule in dict.fromkeys(f.rule for f in findings):
-        group = [f for f in findings if f.rule == rule]
+    for rule, group in groups.items():
         out.append(f"**`{rule}`** ({len(group)})\n")
-        out.extend(_finding_block(f) for f in group)
+        out.extend(_finding_block(f) for f in group[:MAX_PER_RULE])
+        if len(group) > MAX_PER_RULE:
+            out.append(f"- _… and {len(group) - MAX_PER_RULE:,} more, not shown._")
         out.append("")
     return out
 
@@ -142,7 +172,10 @@ def markdown(review: Review, criteria: Criteria) -> str:
             "| lowest-cited in section (to remove) |",
             "|---|---|---|---|---|---|---|",
         ]
-        lines += [_change_row(c, review, criteria) for c in changes]
+        ranking = removal_ranking(review.head, review.facts)
+        lines += [_change_row(c, review, criteria, ranking) for c in changes[:MAX_ROWS]]
+        if len(changes) > MAX_ROWS:
+            lines += ["", f"_… and {len(changes) - MAX_ROWS:,} more changes, not shown._"]
         lines.append("")
     else:
         lines += ["This pull request changes no paper entry.", ""]

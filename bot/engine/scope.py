@@ -34,22 +34,37 @@ def new_urls(change: Change) -> tuple[str, ...]:
     return tuple(dict.fromkeys(link.url for link in change.after.links if link.url not in old))
 
 
-def removal_candidates(
-    head: PaperList, facts: Facts | None, entry: Entry, limit: int = REMOVAL_SUGGESTIONS
-) -> list[tuple[Entry, PaperMeta]]:
-    """The lowest-cited top-100 papers of the entry's section, among those with a known count.
+Ranking = dict[str, list[tuple[Entry, PaperMeta]]]
+
+
+def removal_ranking(head: PaperList, facts: Facts | None) -> Ranking:
+    """Each section's top-100 papers with a known citation count, lowest first: built once per
+    review, so that a PR adding thousands of papers does not rank the section once per paper.
 
     Counts are known for the section's papers with an arXiv id or DOI (asked in the same batch
-    request as the new paper) and for cached ones, so this may be shorter than ``limit``.
+    request as the new paper) and for cached ones.
     """
+    ranking: Ranking = {}
     if facts is None:
-        return []
-    known = []
-    for other in head.top100:
-        if other.section != entry.section or other.line == entry.line:
-            continue
-        meta = facts.citations.get(other.line)
+        return ranking
+    for entry in head.entries:
+        meta = facts.citations.get(entry.line) if entry.top100 else None
         if meta is not None and meta.confident and meta.citations is not None:
-            known.append((other, meta))
-    known.sort(key=lambda pair: (pair[1].citations, pair[0].line))
-    return known[:limit]
+            ranking.setdefault(entry.section, []).append((entry, meta))
+    for known in ranking.values():
+        known.sort(key=lambda pair: (pair[1].citations, pair[0].line))
+    return ranking
+
+
+def removal_candidates(
+    ranking: Ranking, entry: Entry, limit: int = REMOVAL_SUGGESTIONS
+) -> list[tuple[Entry, PaperMeta]]:
+    """The lowest-cited top-100 papers of the entry's section other than itself (may be fewer
+    than ``limit``: only papers with a known count are ranked)."""
+    found = []
+    for pair in ranking.get(entry.section, ()):
+        if pair[0].line != entry.line:
+            found.append(pair)
+            if len(found) == limit:
+                break
+    return found

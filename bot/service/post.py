@@ -19,6 +19,10 @@ Annotation = dict[str, str | int]
 
 # The hidden first line of the bot's comments: how it finds its summary comment on every push.
 MARKER = "<!-- paperbot -->"
+# Inline comments per review: tools send about 30 a request, and a PR page slows down past ~200
+# bot comments; a PR with more findings has them all in the summary comment.
+MAX_INLINE_NOTES = 50
+MAX_ANNOTATIONS = 50  # a check run takes 50 a request; the summary has every finding
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,17 @@ def review_event(review: Review, allowed: str) -> str:
 def post_for(review: Review, criteria: Criteria) -> Post:
     """Turn a review into the comment, the inline notes, the check annotations and the status."""
     path = criteria.list_path
+    comments = render.inline_comments(review)
     notes = tuple(
-        InlineNote(path, c.line, f"{c.body}\n\n{MARKER}") for c in render.inline_comments(review)
+        InlineNote(path, c.line, f"{c.body}\n\n{MARKER}") for c in comments[:MAX_INLINE_NOTES]
     )
+    more = len(comments) - len(notes)
+    details = "The summary comment on this PR has the details."
+    if more > 0:
+        details = (
+            f"Inline comments on the first {len(notes)} of {len(comments):,} lines with "
+            "findings; the summary comment on this PR has the details."
+        )
     annotations = tuple(
         Annotation(
             path=path,
@@ -102,14 +114,14 @@ def post_for(review: Review, criteria: Criteria) -> Post:
         )
         for f in review.findings
         if f.line is not None and not f.preexisting
-    )
+    )[:MAX_ANNOTATIONS]
     state, description = status_of(review)
     event = review_event(review, criteria.review_event)
     return Post(
         summary=marked(render.markdown(review, criteria)),
         state=state,
         description=description,
-        review_body=f"{render.headline(review)}\n\nThe summary comment on this PR has the details.",
+        review_body=f"{render.headline(review)}\n\n{details}",
         review_event=event,
         notes=notes,
         annotations=annotations,

@@ -6,6 +6,7 @@ Each shape makes about ``n`` characters; ``headings`` makes many short sections 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 SHAPES: dict[str, Callable[[int], str]] = {
@@ -22,6 +23,27 @@ SHAPES: dict[str, Callable[[int], str]] = {
         for i in range(n // 75)
     ),
 }
+
+
+# Floods of whole entries, each cheap on its own: what matters is how the review grows with their
+# number (duplicates compared pairwise, a section ranked once per paper, a finding per line).
+FLOODS: dict[str, Callable[[int], str]] = {
+    "one title many authors": lambda n: "".join(
+        f"- Same title here (2015), {surname(i)} et al. [[pdf]](https://x.org/{i})\n"
+        for i in range(n // 70)
+    ),
+    "distinct papers": lambda n: "".join(
+        f"- Paper number {i} about things (2015), A. B{i} [[pdf]](https://x.org/{i})\n"
+        for i in range(n // 75)
+    ),
+    "tiny items": lambda n: "- a\n" * (n // 4),
+}
+
+
+def surname(i: int) -> str:
+    """A made-up surname per number (no two alike by accident)."""
+    pick = random.Random(i)
+    return "".join(pick.choice("bcdfghjklmnpqrstvwxz") + pick.choice("aeiou") for _ in range(4))
 
 
 def hostile_head(base: str, block: str) -> str:

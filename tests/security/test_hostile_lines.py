@@ -3,7 +3,6 @@ megabyte is reviewed in linear time, and a line past the cap is reported, not re
 
 from __future__ import annotations
 
-import random
 import time
 
 import pytest
@@ -15,8 +14,9 @@ from bot.engine.verdict import review
 from bot.errors import NotAListError
 from bot.net.links.collect import extract_links
 from bot.service.job import run_review
+from bot.service.post import MAX_INLINE_NOTES, post_for
 from tests.history import LATEST, readme
-from tests.security.hostile import SHAPES, hostile_head
+from tests.security.hostile import FLOODS, SHAPES, hostile_head, surname
 from tests.service.conftest import BASE as BASE_SHA
 from tests.service.conftest import HEAD, REPO
 
@@ -30,10 +30,14 @@ BOUND_SECONDS = 30.0
 def test_a_megabyte_of_each_hostile_shape_is_reviewed_within_the_bound(shape):
     head = hostile_head(BASE, SHAPES[shape](MEGABYTE))
     started = time.monotonic()
-    result = review(BASE, head, Criteria())
-    markdown(result, Criteria())
+    try:
+        result = review(BASE, head, Criteria())
+        markdown(result, Criteria())
+    except NotAListError as exc:  # a megabyte of headings is more lines than a list may have
+        assert shape == "headings" and "lines; paperbot reads lists of up to" in str(exc)
+    else:
+        assert result.verdict == "request_changes"
     assert time.monotonic() - started < BOUND_SECONDS
-    assert result.verdict == "request_changes"
 
 
 def test_a_line_past_the_cap_is_a_format_error_and_is_not_read():
@@ -83,10 +87,7 @@ def test_a_list_file_too_large_to_read_is_not_downloaded_and_the_pr_hears_why(fa
 
 def test_thousands_of_one_title_by_different_authors_are_not_compared_pairwise():
     # 200 KB: before the cap on comparisons per shared title this took about a minute.
-    block = "\n".join(
-        f"- Same title here (2015), {surname(i)} et al. [[pdf]](https://x.org/{i})"
-        for i in range(3_000)
-    )
+    block = FLOODS["one title many authors"](200_000)
     started = time.monotonic()
     result = review(BASE, hostile_head(BASE, block), Criteria())
     assert time.monotonic() - started < BOUND_SECONDS
@@ -94,17 +95,25 @@ def test_thousands_of_one_title_by_different_authors_are_not_compared_pairwise()
 
 
 def test_a_repeat_among_papers_sharing_a_title_is_still_found():
-    block = "\n".join(
-        f"- Same title here (2015), {surname(i)} et al. [[pdf]](https://x.org/{i})"
-        for i in range(10)
-    )
-    block += f"\n- Same title here (2015), {surname(3)} et al. [[pdf]](https://y.org/3)"
+    block = FLOODS["one title many authors"](700)  # 10 papers
+    block += f"- Same title here (2015), {surname(3)} et al. [[pdf]](https://y.org/3)\n"
     result = review(BASE, hostile_head(BASE, block), Criteria())
     (finding,) = [f for f in result.findings if f.rule == "duplicate"]
     assert finding.line == 130 and "already listed at line 123" in finding.message
 
 
-def surname(i: int) -> str:
-    """A made-up surname per number, unlike the others (no shared first author by accident)."""
-    pick = random.Random(i)
-    return "".join(pick.choice("bcdfghjklmnpqrstvwxz") + pick.choice("aeiou") for _ in range(4))
+def test_a_list_of_more_lines_than_a_review_can_hold_is_a_clear_error():
+    head = hostile_head(BASE, FLOODS["tiny items"](4 * 20_000))
+    with pytest.raises(NotAListError, match="lines; paperbot reads lists of up to 20,000"):
+        review(BASE, head, Criteria())
+
+
+def test_a_flood_of_findings_is_summarised_within_githubs_limits():
+    head = hostile_head(BASE, FLOODS["tiny items"](4 * 19_000))  # 3 findings on each line
+    result = review(BASE, head, Criteria())
+    post = post_for(result, Criteria())
+    assert len(result.findings) > 50_000
+    assert len(post.summary) < 65_536  # GitHub's limit for a comment: nothing was cut
+    assert "more, not shown" in post.summary and "more changes, not shown" in post.summary
+    assert len(post.notes) == MAX_INLINE_NOTES and len(post.annotations) == 50
+    assert "first 50 of 19,000 lines with findings" in post.review_body

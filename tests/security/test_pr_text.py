@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
+from markdown_it import MarkdownIt
+
 from bot.engine.criteria import Criteria
 from bot.engine.render import inline_comments, markdown
 from bot.engine.text import invisible, visible
@@ -67,3 +70,45 @@ def test_every_format_character_of_unicode_is_caught():
     ]
     assert missed == []
     assert visible("a\u202eb") == "a\u27e8U+202E\u27e9b"
+
+
+LINKS = {
+    "escaped brackets in a bold title": r"**\[Approved by maintainers\]\(https://evil.example/x\)**",
+    "nested brackets": "[Click [here]](https://evil.example/y)",
+    "an escaped bracket": r"[Click\] here](https://evil.example/z)",
+    "HTML entities": "**&#91;x&#93;&#40;https://evil.example/e&#41;**",
+    "an autolink": "<https://evil.example/a>",
+}
+
+
+def live_links(text: str) -> list[str]:
+    """The links GitHub would make of ``text``: markdown's (cmark rules, tables on) and GFM's
+    autolinked bare addresses outside code."""
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    hrefs = re.findall(r'<a href="([^"]+)"', html)
+    bare = re.sub(r"<code>.*?</code>", "", html, flags=re.S)
+    return hrefs + re.findall(r"(?:https?://|www\.)[^\s<>\"]+", re.sub(r"<[^>]+>", " ", bare))
+
+
+@pytest.mark.parametrize("shape", sorted(LINKS))
+def test_a_link_in_pr_text_is_shown_as_text_not_made_live(shape):
+    line = f"- {LINKS[shape]} (2015), A. Author [[pdf]](https://example.org/p)"
+    result = review(BASE, insert_after(BASE, "### Image: Segmentation", line), Criteria())
+    for text in [markdown(result, Criteria()), *(c.body for c in inline_comments(result))]:
+        assert not [link for link in live_links(outside_code(text)) if "evil" in link], text
+
+
+def test_an_issue_url_in_pr_text_is_shown_in_code_where_github_references_nothing():
+    line = "- See https://github.com/octo/repo/issues/1 (2015), A. B. [[pdf]](https://x.org/p)"
+    result = review(BASE, insert_after(BASE, "### Image: Segmentation", line), Criteria())
+    summary = markdown(result, Criteria())
+    assert "`https://github.com/octo/repo/issues/1`" in summary
+    assert not [u for u in live_links(summary) if "github.com/octo" in u]
+
+
+def test_a_heading_with_a_link_is_shown_as_text():
+    head = insert_after(BASE, "### Image: Segmentation", "### [Verified](https://evil.example/h)")
+    head = insert_after(head, "### [Verified]", "- New (2015), A. B. [[pdf]](https://x.org/p)")
+    summary = markdown(review(BASE, head, Criteria()), Criteria())
+    assert "\\[Verified\\](`https://evil.example/h`)" in summary
+    assert not [u for u in live_links(summary) if "evil" in u]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from bot.engine.model import Change, Entry, Facts, Finding, LinkStatus
 from bot.engine.rules.context import RuleContext
-from bot.engine.scope import needs_citations, new_urls, removal_candidates
+from bot.engine.scope import needs_citations, new_urls, removal_candidates, removal_ranking
 from bot.engine.titles import likeness
 
 # Below this likeness (0-100, see ``bot.engine.titles``) a linked paper is another paper. Low on
@@ -120,6 +120,7 @@ def _threshold_words(ctx: RuleContext, entry: Entry, year: int | None) -> tuple[
 
 
 def citations(ctx: RuleContext) -> Iterator[Finding]:
+    ranking = removal_ranking(ctx.head, ctx.facts)
     for change, entry, facts in _changes(ctx):
         meta = facts.citations.get(entry.line)
         if not needs_citations(change) or meta is None or not meta.confident:
@@ -131,7 +132,7 @@ def citations(ctx: RuleContext) -> Iterator[Finding]:
         message = (
             f'"{entry.title}" ({year}) has {meta.citations} citations on {meta.source}; {words}.'
         )
-        weakest = removal_candidates(ctx.head, facts, entry)
+        weakest = removal_candidates(ranking, entry)
         if weakest:
             names = ", ".join(f'"{e.title}" ({m.citations}, {m.source})' for e, m in weakest)
             message += f' Lowest-cited top-100 papers in "{entry.section}": {names}.'
