@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import time
+import tracemalloc
+import zlib
 from dataclasses import replace
 
 from bot.net.cache import Cache
 from bot.net.links.check import BUDGET_DETAIL, check_links
 from tests.clock import FakeClock
-from tests.net.links.conftest import FAST, Site, delayed, resolver_for, slow, status
+from tests.net.links.conftest import FAST, Handler, Site, delayed, resolver_for, slow, status
 
 
 def test_the_per_host_limit_holds(site: Site):
@@ -77,3 +80,44 @@ def test_progress_is_reported_for_every_link(site: Site):
     calls: list[tuple[int, int]] = []
     check_links(urls, FAST, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(n, 5) for n in range(1, 6)]
+
+
+def stacked_gzip(megabytes: int, layers: int = 3) -> bytes:
+    """``megabytes`` of zeros gzipped ``layers`` times: a few hundred bytes on the wire."""
+    packer = zlib.compressobj(wbits=31)
+    zeros = bytes(1024 * 1024)
+    data = b"".join(packer.compress(zeros) for _ in range(megabytes)) + packer.flush()
+    for _ in range(layers - 1):
+        data = gzip.compress(data)
+    return data
+
+
+def test_a_compressed_bomb_is_never_unpacked(site: Site):
+    bomb = stacked_gzip(256)
+    assert len(bomb) < 2000
+
+    def play(h: Handler) -> None:
+        encoding = {"Content-Encoding": "gzip, gzip, gzip"}
+        h.answer(405 if h.command == "HEAD" else 200, encoding, bomb)
+
+    url = site.route("/bomb", play)
+    tracemalloc.start()
+    try:
+        results = check_links([url], FAST)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert results[url].outcome == "ok" and site.seen("/bomb") == ["HEAD", "GET"]
+    assert peak < 32 * 1024 * 1024  # unpacked, it would hold 256 MB
+
+
+def test_a_servers_reason_phrase_is_not_repeated_in_the_review(site: Site):
+    def play(h: Handler) -> None:
+        h.send_response(403, "[OK verified by paperbot](https://evil.example/phish)")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    url = site.route("/phish", play)
+    result = check_links([url], FAST)[url]
+    assert result.outcome == "unverified" and "evil" not in result.detail
+    assert result.detail.startswith("403 Forbidden")
