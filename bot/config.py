@@ -158,7 +158,8 @@ def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None =
             value = float(value)
         elif attr == "window":
             _expect(value, list, name)
-            if len(value) != 2 or not all(isinstance(y, int) for y in value) or value[0] > value[1]:
+            years = all(isinstance(y, int) and not isinstance(y, bool) for y in value)
+            if len(value) != 2 or not years or value[0] > value[1]:
                 raise ConfigError(f"{source}: {name} must be [first_year, last_year]")
             value = (value[0], value[1])
         elif attr in ("outside_top", "not_papers"):

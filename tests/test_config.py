@@ -36,6 +36,7 @@ def test_an_empty_file_keeps_the_defaults():
         ("[list]\ntop_cap = 'many'", "list.top_cap"),
         ("[list]\ntop_cap = 0", "list.top_cap"),
         ("[list]\nwindow = [2016, 2012]", "list.window"),
+        ("[list]\nwindow = [true, true]", "list.window"),
         ("[list]\ncolour = 'red'", "list.colour"),
         ("[thresholds]\nsoon = 3", "thresholds.soon"),
         ("[thresholds]\n2016 = -1", "thresholds.2016"),

@@ -61,7 +61,8 @@ def pull_request_event(payload: dict[str, Any]) -> PullRequestEvent:
     action = _field(payload, "action", str)
     pull = _field(payload, "pull_request", dict)
     repo = _field(payload, "repository.full_name", str)
-    if not _REPO.match(repo):
+    if not _REPO.match(repo) or any(set(part) == {"."} for part in repo.split("/")):
+        # "a/.." would be resolved as a path: "/repos/a/../pulls" is another endpoint
         raise InputError("pull_request delivery: repository.full_name is not OWNER/REPO")
     number = payload.get("number", pull.get("number"))
     if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 2**31:
@@ -76,6 +77,14 @@ def pull_request_event(payload: dict[str, Any]) -> PullRequestEvent:
     installation_id = None
     if installation is not None:
         installation_id = _field(payload, "installation.id", int)
+        if not 0 < installation_id < 2**63:
+            raise InputError("pull_request delivery: installation.id is not an installation")
+    draft = pull.get("draft", False)
+    if not isinstance(draft, bool):
+        raise InputError("pull_request delivery: pull_request.draft must be bool")
+    state = pull.get("state", "open")
+    if not isinstance(state, str):
+        raise InputError("pull_request delivery: pull_request.state must be str")
     changes = payload.get("changes")
     return PullRequestEvent(
         action=action,
@@ -84,8 +93,8 @@ def pull_request_event(payload: dict[str, Any]) -> PullRequestEvent:
         head_sha=shas[0],
         base_sha=shas[1],
         installation_id=installation_id,
-        draft=pull.get("draft") is True,
-        state=str(pull.get("state", "open")),
+        draft=draft,
+        state=state,
         base_changed=isinstance(changes, dict) and "base" in changes,
     )
 

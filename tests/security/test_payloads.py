@@ -40,7 +40,13 @@ def mutated(path: str, value: object) -> dict:
         ("pull_request.head", None, "pull_request.head.sha must be str"),
         ("pull_request.head.sha", "HEAD~1; rm -rf /", "pull_request.head.sha is not a commit"),
         ("pull_request.base.sha", 12345, "pull_request.base.sha must be str"),
+        ("repository.full_name", "a/..", "repository.full_name is not OWNER/REPO"),
+        ("repository.full_name", "./.", "repository.full_name is not OWNER/REPO"),
         ("installation", {"id": "1"}, "installation.id must be int"),
+        ("installation", {"id": 2**63}, "installation.id is not an installation"),
+        ("installation", {"id": -1}, "installation.id is not an installation"),
+        ("pull_request.draft", "true", "pull_request.draft must be bool"),
+        ("pull_request.state", 1, "pull_request.state must be str"),
         ("action", {"opened": True}, "action must be str"),
     ],
 )
