@@ -60,6 +60,9 @@ class ServiceSettings:
     private_key: str | None = None
     github_api_url: str = "https://api.github.com"
     db_path: str = "paperbot.sqlite3"
+    # PostgreSQL for queue, cache and gates shared by several processes or machines (Heroku
+    # Postgres sets DATABASE_URL); empty: the SQLite file db_path.
+    database_url: str = ""
     max_body_bytes: int = 5 * 1024 * 1024
     job_attempts: int = 5
     lease_seconds: float = 20.0  # a running job's lease, renewed by its worker's heartbeat
@@ -240,6 +243,7 @@ _SERVICE_ENV = {
     "github_api_url": "GITHUB_API_URL",
     "dry_run": "PAPERBOT_DRY_RUN",
     "db_path": "PAPERBOT_DB",
+    "database_url": "DATABASE_URL",
 }
 
 

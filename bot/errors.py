@@ -7,9 +7,10 @@ clear line, never a traceback.
     │   ├── ConfigError       a setting or a .github/paperbot.toml key is wrong (names the key)
     │   ├── NotAListError     the file is not a markdown paper list
     │   └── SignatureError    HTTP 401: a webhook delivery not signed with our secret
-    └── GitHubError           GitHub did not do what the review needed
-        ├── GitHubUnavailable exit 3: 5xx, timeouts, rate limits; the queue tries again later
-        └── GitHubRefused     exit 4: 401, 403, 404, 422; trying again will not help
+    ├── GitHubError           GitHub did not do what the review needed
+    │   ├── GitHubUnavailable exit 3: 5xx, timeouts, rate limits; the queue tries again later
+    │   └── GitHubRefused     exit 4: 401, 403, 404, 422; trying again will not help
+    └── StoreError            exit 3: the database cannot be reached or is newer than the code
 
 Network trouble during the link and citation checks is not an error: the network phase turns it
 into unverified facts (a warning in the review), and nothing of it leaves ``bot.net``.
@@ -66,3 +67,9 @@ class GitHubRefused(GitHubError):
     def __init__(self, reason: str, status: int | None = None) -> None:
         super().__init__(reason)
         self.status = status
+
+
+class StoreError(PaperbotError):
+    """The queue's database cannot be used: unreachable, or its schema is newer than this code."""
+
+    exit_code = 3
