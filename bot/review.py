@@ -21,7 +21,9 @@ def review(base_text: str, head_text: str, config: Config) -> Review:
         # web stack, a fifth of a second of every such run.
         from bot.net.cache import Cache
         from bot.net.facts import gather
+        from bot.store import database_for
+        from bot.store.gates import SharedGates
 
-        with Cache.open(config.service.db_path) as cache:
-            facts = gather(base, head, diff, config, cache=cache)
+        db = database_for(config.service)
+        facts = gather(base, head, diff, config, cache=Cache(db), gates=SharedGates(db))
     return review_parsed(base, head, diff, config.criteria, facts)

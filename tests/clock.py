@@ -15,6 +15,9 @@ class FakeClock:
     def monotonic(self) -> float:
         return self.now
 
+    def wall(self) -> float:
+        return self.now
+
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds

@@ -1,8 +1,8 @@
-"""A small SQLite cache for network answers, so a re-run on an unchanged PR asks nobody anything.
+"""A small cache of network answers, so a re-run on an unchanged PR asks nobody anything.
 
-It lives in the service database (``config.service.db_path``), in one table, ``cache_answers``,
-next to the job queue's ``queue_`` tables. The file is opened in WAL mode with a busy timeout, so
-web, worker and CLI processes (and threads inside each) can share it.
+It lives in the service database (``bot.store``: the SQLite file, or PostgreSQL when
+``DATABASE_URL`` is set, shared by every process), in one table, ``cache_answers``, next to the
+job queue's tables.
 
 Interface, for every module that caches (the link checker included)::
 
@@ -20,40 +20,23 @@ would keep repeating it. Expiry uses the injected ``clock`` (wall-clock seconds,
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS cache_answers (
-    kind TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    expires_at REAL NOT NULL,
-    PRIMARY KEY (kind, key)
-)
-"""
+from bot.store import open_database
+from bot.store.database import Database
 
 
 class Cache:
-    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
-        self.path = path
+    def __init__(self, target: str | Database, clock: Callable[[], float] = time.time) -> None:
+        self.db = open_database(target) if isinstance(target, str) else target
         self.clock = clock
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            path, timeout=10.0, check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute(_SCHEMA)
 
     @classmethod
-    def open(cls, path: str, clock: Callable[[], float] = time.time) -> Cache:
-        """``with Cache.open(config.service.db_path) as cache:`` closes it afterwards."""
-        return cls(path, clock=clock)
+    def open(cls, target: str | Database, clock: Callable[[], float] = time.time) -> Cache:
+        """``with Cache.open(target) as cache:``; the database stays open for the process."""
+        return cls(target, clock=clock)
 
     def __enter__(self) -> Cache:
         return self
@@ -62,11 +45,11 @@ class Cache:
         self.close()
 
     def get(self, kind: str, key: str) -> Any | None:
-        with self._lock:
-            row = self._db.execute(
+        with self.db.transaction(write=False) as tx:
+            row = tx.one(
                 "SELECT value, expires_at FROM cache_answers WHERE kind = ? AND key = ?",
                 (kind, key),
-            ).fetchone()
+            )
         if row is None or row[1] <= self.clock():
             return None
         return json.loads(row[0])
@@ -75,21 +58,18 @@ class Cache:
         if value is None or ttl <= 0:
             return
         text = json.dumps(value, sort_keys=True)
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO cache_answers (kind, key, value, expires_at) "
-                "VALUES (?, ?, ?, ?)",
+        with self.db.transaction() as tx:
+            tx.run(
+                "INSERT INTO cache_answers (kind, key, value, expires_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, "
+                "expires_at = excluded.expires_at",
                 (kind, key, text, self.clock() + ttl),
             )
 
     def purge(self) -> int:
         """Drop expired answers; returns how many went."""
-        with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM cache_answers WHERE expires_at <= ?", (self.clock(),)
-            )
-        return cursor.rowcount
+        with self.db.transaction() as tx:
+            return tx.run("DELETE FROM cache_answers WHERE expires_at <= ?", (self.clock(),))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Nothing to close: the database is the process's, shared with the queue."""

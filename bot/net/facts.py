@@ -22,6 +22,7 @@ from bot.net.guard import PUBLIC_ONLY, Reach
 from bot.net.lookups import lookups_for
 from bot.net.retry import SYSTEM_CLOCK, Clock
 from bot.net.scholar.http import Http, new_client
+from bot.store.gates import Gates, LocalGates
 
 GRACE_SECONDS = 0.25
 
@@ -35,11 +36,14 @@ def gather(
     clock: Clock = SYSTEM_CLOCK,
     *,
     reach: Reach = PUBLIC_ONLY,
+    gates: Gates | None = None,
 ) -> Facts:
     """Facts for the network rules, within ``config.net.budget_seconds``; never raises.
 
     ``clock`` measures the budget and paces the retries (tests pass one that never sleeps).
-    ``reach`` replaces DNS and trusts networks for every request of the run (tests). ``base`` is
+    ``reach`` replaces DNS and trusts networks for every request of the run (tests); ``gates``
+    space the scholarly APIs' requests (the database's, shared by every process; without them,
+    this call's own). ``base`` is
     accepted for symmetry with the engine: the diff already says what changed.
     """
     del base
@@ -54,7 +58,7 @@ def gather(
         run.cache = None
         run.incomplete.append(f"cache unavailable ({exc.__class__.__name__})")
     try:
-        _run_sync(lambda: _gather(run, deadline, clock, reach))
+        _run_sync(lambda: _gather(run, deadline, clock, reach, gates or LocalGates()))
     except Exception as exc:  # a bug here must cost the review its network facts, not its life
         run.incomplete.append(f"network phase failed ({exc.__class__.__name__}: {exc})")
     return run.facts()
@@ -78,7 +82,7 @@ async def _noting_failure(work: Awaitable[None], what: str, run: Answers) -> Non
         run.incomplete.append(f"{what}: failed ({exc.__class__.__name__}: {exc})")
 
 
-async def _gather(run: Answers, deadline: float, clock: Clock, reach: Reach) -> None:
+async def _gather(run: Answers, deadline: float, clock: Clock, reach: Reach, gates: Gates) -> None:
     jobs: dict[str, asyncio.Task[None]] = {}
     if run.lookups.link_urls:
         work = run.check_links(deadline, reach, clock)
@@ -94,7 +98,7 @@ async def _gather(run: Answers, deadline: float, clock: Clock, reach: Reach) -> 
         await _wait(jobs, run, deadline, clock)
         return
     async with new_client(run.net, reach) as client:
-        http = Http(client, run.net, deadline, clock)
+        http = Http(client, run.net, deadline, clock, gates)
         for name, fetch in wanted.items():
             jobs[name] = asyncio.create_task(_noting_failure(fetch(http), name, run))
         await _wait(jobs, run, deadline, clock)

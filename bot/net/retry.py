@@ -28,12 +28,19 @@ class Clock(Protocol):
 
     def monotonic(self) -> float: ...
 
+    def wall(self) -> float:
+        """Seconds since the epoch: the time line every process shares (the pacing gates)."""
+        ...
+
     async def sleep(self, seconds: float) -> None: ...
 
 
 class SystemClock:
     def monotonic(self) -> float:
         return time.monotonic()
+
+    def wall(self) -> float:
+        return time.time()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -28,7 +28,8 @@ T = TypeVar("T")
 
 def client_options(service: ServiceSettings) -> dict[str, Any]:
     """PyGithub's settings for every client: no retries of its own (the queue retries, with
-    waits GitHub asked for), lazy objects (each call costs the requests it names), paced writes."""
+    waits GitHub asked for), lazy objects (each call costs the requests it names), no pacing of
+    its own (writes pass the gate all processes share)."""
     return {
         "base_url": service.github_api_url.rstrip("/"),
         "timeout": 15,
@@ -36,7 +37,7 @@ def client_options(service: ServiceSettings) -> dict[str, Any]:
         "per_page": PER_PAGE,
         "lazy": True,
         "seconds_between_requests": None,
-        "seconds_between_writes": service.github_write_interval or None,
+        "seconds_between_writes": None,  # the shared gate paces writes (GitHub._write)
     }
 
 

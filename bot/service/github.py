@@ -12,6 +12,7 @@ as long as GitHub asked) and ``GitHubRefused`` (404, 401, 422: trying again will
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -32,8 +33,11 @@ from bot.service.account import (
     login,
 )
 from bot.service.post import MARKER, Annotation, InlineNote, conclusion_of
+from bot.store import database_for
+from bot.store.gates import Gates, SharedGates
 
 STATUS_CONTEXT = "paperbot"
+WRITE_GATE = "github-writes"
 MAX_COMMENT_CHARS = 65_536
 MAX_FILE_BYTES = 5_000_000  # the parser's limit too (bot.engine.parse.MAX_LIST_CHARS)
 _CUT = "\n\n… (cut: GitHub comments hold at most 65,536 characters)\n"
@@ -80,9 +84,14 @@ class GitHub:
     """One repository, as the bot sees it; built per job."""
 
     def __init__(
-        self, service: ServiceSettings, repo_full_name: str, installation_id: int | None = None
+        self,
+        service: ServiceSettings,
+        repo_full_name: str,
+        installation_id: int | None = None,
+        gates: Gates | None = None,
     ) -> None:
         self.requests = 0
+        self._gates = gates
         self.as_app = bool(service.app_id and service.private_key)
         options = client_options(service)
         self._service = service
@@ -117,6 +126,17 @@ class GitHub:
         """Run one exchange with GitHub and count it (pages and extra fetches count themselves)."""
         self.requests += 1
         return call(what, fn)
+
+    def _write(self, what: str, fn: Callable[[], T]) -> T:
+        """A write, after its slot at the shared gate: GitHub's secondary limits count writes
+        per account, so every process and machine of the bot paces them together
+        (``PAPERBOT_GITHUB_WRITE_INTERVAL``)."""
+        interval = self._service.github_write_interval
+        if interval > 0:
+            if self._gates is None:
+                self._gates = SharedGates(database_for(self._service))
+            time.sleep(self._gates.reserve(WRITE_GATE, interval, time.time()))
+        return self._call(what, fn)
 
     def pull(self, number: int) -> PullState:
         """The pull request as it is now (1 request)."""
@@ -221,11 +241,11 @@ class GitHub:
             return "absent"
         if mine is None:
             issue = self._repo.get_issue(number)
-            self._call("post the summary comment", lambda: issue.create_comment(body))
+            self._write("post the summary comment", lambda: issue.create_comment(body))
             return "created"
         if mine.body == body:
             return "unchanged"
-        self._call("edit the summary comment", lambda: mine.edit(body))
+        self._write("edit the summary comment", lambda: mine.edit(body))
         return "edited"
 
     def posted_inline(self, number: int) -> set[InlineNote]:
@@ -258,11 +278,11 @@ class GitHub:
             {"path": n.path, "line": n.line, "side": "RIGHT", "body": n.body} for n in notes
         ]
         try:
-            self._call("post the review", lambda: pr.create_review(commit, body, event, comments))
+            self._write("post the review", lambda: pr.create_review(commit, body, event, comments))
         except GitHubRefused as exc:
             if exc.status != 422 or not comments:
                 raise
-            self._call("post the review", lambda: pr.create_review(commit, body, event, []))
+            self._write("post the review", lambda: pr.create_review(commit, body, event, []))
 
     def resolve_outdated(self, number: int, current: set[InlineNote]) -> int:
         """Resolve the bot's open review threads whose note the latest review no longer makes
@@ -291,7 +311,7 @@ class GitHub:
                 break
             after = threads["pageInfo"]["endCursor"]
         for thread_id in outdated:
-            self._call(
+            self._write(
                 "resolve an outdated review thread",
                 partial(requester.graphql_query, _RESOLVE, {"thread": thread_id}),
             )
@@ -309,7 +329,7 @@ class GitHub:
             ],
         )
         for review in standing:
-            self._call("dismiss a review", partial(review.dismiss, message))
+            self._write("dismiss a review", partial(review.dismiss, message))
         return len(standing)
 
     def report(
@@ -326,7 +346,7 @@ class GitHub:
         request). With a token: a commit status, since only Apps may create check runs.
         """
         if not self.as_app:
-            self._call(
+            self._write(
                 "set the commit status",
                 lambda: self._repo.get_commit(head_sha).create_status(
                     state, description=description[:140], context=STATUS_CONTEXT
@@ -339,7 +359,7 @@ class GitHub:
             "summary": (summary or description)[:65000],
             "annotations": annotations[:50],
         }
-        self._call(
+        self._write(
             "create the check run",
             lambda: self._repo.create_check_run(
                 STATUS_CONTEXT, head_sha, status="completed", conclusion=conclusion, output=output

@@ -22,8 +22,6 @@ from bot.service.reconcile import sweep
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 1.0
-
 
 def process_one(config: Config, queue: Queue) -> str | None:
     """Run the next due job, if any; returns what became of it (for logs and tests)."""
@@ -88,8 +86,9 @@ def _run(config: Config, queue: Queue, job: Job) -> str:
 def run(config: Config, queue: Queue | None = None, stop: threading.Event | None = None) -> None:
     """Work until ``stop`` is set (forever in ``paperbot worker``).
 
-    Idle, it looks at the queue once a second, or at once when the web process in the same
-    process queues a job (the inline worker).
+    Idle, it sleeps until a job is announced (on PostgreSQL from any process, on SQLite from this
+    one: the inline worker), the next retry is due, or a second (SQLite) or five (PostgreSQL)
+    have passed.
     """
     queue = queue or Queue.of(config.service)
     stop = stop or threading.Event()
@@ -103,8 +102,11 @@ def run(config: Config, queue: Queue | None = None, stop: threading.Event | None
             log.exception("queue unavailable")
             worked = False
         if not worked:
-            queue.arrived.wait(POLL_SECONDS)
-            queue.arrived.clear()
+            try:
+                queue.wait()
+            except Exception:
+                log.exception("queue unavailable")
+                stop.wait(1.0)
 
 
 def _sweep_when_due(config: Config, queue: Queue, every: float) -> None:
@@ -135,7 +137,7 @@ def serve_forever(config: Config) -> None:
 
     def stop(*_: object) -> None:
         stopping.set()
-        queue.arrived.set()  # an idle worker stops now, not at its next look at the queue
+        queue.wake()  # an idle worker stops now, not at its next look at the queue
 
     signal.signal(signal.SIGTERM, stop)
     run(config, queue, stopping)

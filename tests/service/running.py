@@ -37,34 +37,33 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> floa
     return time.monotonic() - started
 
 
-class Bot:
-    """One gunicorn, started in its own process group so that kill -9 takes every worker."""
+def environment(github_url: str, db: Path | str, **settings: str) -> dict[str, str]:
+    """The deployment's environment: ``db`` a SQLite file, or a PostgreSQL URL (DATABASE_URL)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GITHUB_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        GITHUB_WEBHOOK_SECRET=SECRET,
+        GITHUB_TOKEN="ghp_test",
+        GITHUB_API_URL=github_url,
+        PAPERBOT_NET_ENABLED="false",
+        PAPERBOT_GITHUB_WRITE_INTERVAL="0",
+        PAPERBOT_RECONCILE_INTERVAL_SECONDS="0",
+    )
+    if isinstance(db, str) and db.startswith(("postgres://", "postgresql://")):
+        env["DATABASE_URL"] = db
+    else:
+        env["PAPERBOT_DB"] = str(db)
+    env.update(settings)
+    return env
 
-    def __init__(self, github_url: str, db: Path, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GITHUB_"))}
-        env.update(
-            PYTHONPATH=str(ROOT),
-            PORT=str(self.port),
-            WEB_CONCURRENCY="2",
-            GITHUB_WEBHOOK_SECRET=SECRET,
-            GITHUB_TOKEN="ghp_test",
-            GITHUB_API_URL=github_url,
-            PAPERBOT_DB=str(db),
-            PAPERBOT_NET_ENABLED="false",
-            PAPERBOT_GITHUB_WRITE_INTERVAL="0",
-        )
-        env.setdefault("PAPERBOT_RECONCILE_INTERVAL_SECONDS", "0")
-        env.update(settings)
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bot.wsgi:app",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-        ]
+
+class Process:
+    """A process of the bot, started in its own process group so that kill -9 takes all of it."""
+
+    process: subprocess.Popen[bytes]
+
+    def start(self, command: list[str], env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -73,6 +72,39 @@ class Bot:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+    def kill(self) -> None:
+        """kill -9, every process of it at once: no cleanup, no finished job."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Worker(Process):
+    """``paperbot worker``, the Procfile's worker line."""
+
+    def __init__(self, github_url: str, db: Path | str, **settings: str) -> None:
+        self.start([sys.executable, "-m", "bot", "worker"], environment(github_url, db, **settings))
+
+
+class Bot(Process):
+    """gunicorn as the Procfile's web line runs it (two workers unless told otherwise)."""
+
+    def __init__(self, github_url: str, db: Path | str, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = environment(github_url, db, PORT=str(self.port), WEB_CONCURRENCY="2")
+        env.update(settings)
+        command = [sys.executable, "-m", "gunicorn", "bot.wsgi:app", "--bind",
+                   f"127.0.0.1:{self.port}"]  # fmt: skip
+        self.start(command, env)
         wait_until(self.healthy, 30, "gunicorn start")
 
     def healthy(self) -> bool:
@@ -95,19 +127,6 @@ class Bot:
 
     def queue(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/healthz", timeout=5).json()["queue"]
-
-    def kill(self) -> None:
-        """kill -9, every process of it at once: no cleanup, no finished job."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def pushed(number: int, head: str) -> dict[str, Any]:

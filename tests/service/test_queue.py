@@ -1,4 +1,5 @@
-"""The durable queue: nothing lost, nothing doubled, failures kept with their reason."""
+"""The durable queue, on both engines (SQLite and a real PostgreSQL): nothing lost, nothing
+doubled, failures kept with their reason."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import pytest
 
 from bot.service.queue import LEASE_SECONDS, Queue
 from tests.service.conftest import REPO, Clock
+
+
+@pytest.fixture
+def queue(store_target: str, clock: Clock) -> Queue:
+    return Queue(store_target, max_attempts=3, clock=clock)
 
 
 def test_a_redelivery_of_the_same_id_is_queued_once(queue: Queue) -> None:
@@ -43,12 +49,10 @@ def test_jobs_of_one_pull_request_never_run_at_the_same_time(queue: Queue) -> No
     assert follow_up and follow_up.delivery == "d-2"
 
 
-def test_a_job_whose_worker_died_is_taken_again_after_its_lease(
-    queue: Queue, clock: Clock, config
-) -> None:
+def test_a_job_whose_worker_died_is_taken_again_after_its_lease(queue: Queue, clock: Clock) -> None:
     queue.enqueue("d-1", REPO, 2, "a" * 40)
     assert queue.claim() is not None  # this worker "dies" here
-    restarted = Queue(config.service.db_path, max_attempts=3, clock=clock)
+    restarted = Queue(queue.db, max_attempts=3, clock=clock)
     assert restarted.claim() is None
     clock.advance(LEASE_SECONDS + 1)
     job = restarted.claim()

@@ -17,7 +17,7 @@ import pytest
 from tests.history import pr_texts
 from tests.service.conftest import BASE, REPO
 from tests.service.fake_github import FakeGitHub
-from tests.service.running import Bot, pushed, sha, wait_until
+from tests.service.running import Bot, Worker, pushed, sha, wait_until
 
 PULLS = range(1, 11)
 
@@ -153,3 +153,33 @@ def test_two_server_errors_delay_a_review_by_seconds(github: FakeGitHub, tmp_pat
     finally:
         bot.stop()
     assert time.monotonic() - started < 12 and took < 12  # 1 s + 4 s of backoff, and the review
+
+
+def test_on_postgresql_web_and_worker_processes_share_one_queue_and_survive_a_killed_worker(
+    github: FakeGitHub, postgres_server
+) -> None:
+    url = postgres_server.new_database()
+    lease = {"PAPERBOT_LEASE_SECONDS": "3"}
+    bot = Bot(github.url, url, PAPERBOT_INLINE_WORKER="false", **lease)
+    workers = [Worker(github.url, url, **lease) for _ in range(3)]
+    try:
+        add_pushes(github, PULLS, 3)
+        deliveries = [(n, p, f"d-{n}-{p}") for n in PULLS for p in (1, 2, 3)]
+        deliveries += random.Random(3).sample(deliveries, 10)
+        random.Random(5).shuffle(deliveries)
+        for number, push, guid in deliveries[:15]:
+            assert bot.deliver(pushed(number, sha(number, push)), guid) in (200, 202)
+        workers[0].kill()  # in the middle: some of its jobs may be half done
+        for number, push, guid in deliveries[15:]:
+            assert bot.deliver(pushed(number, sha(number, push)), guid) in (200, 202)
+        wait_until(lambda: all(github.statuses_of(sha(n, 3)) for n in PULLS), 60, "every result")
+        wait_until(lambda: bot.queue()["queued"] + bot.queue()["running"] == 0, 30, "drained")
+    finally:
+        for process in [bot, *workers]:
+            process.stop()
+    for number in PULLS:
+        assert len(github.summaries(number)) == 1
+        statuses = [s["sha"] for s in github.state.statuses if s["sha"].startswith(f"{number:02d}")]
+        assert statuses == [sha(number, 3)]
+        reviews = [r["commit_id"] for r in github.state.reviews if r["pull"] == number]
+        assert reviews == [sha(number, 3)]  # one review, of the current head

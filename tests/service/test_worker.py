@@ -42,7 +42,7 @@ def test_the_worker_loop_reviews_queued_jobs_until_told_to_stop(
     thread.start()
     wait_for(lambda: queue.counts()["done"] == 1)
     stop.set()
-    queue.arrived.set()  # wake it from its idle wait rather than let it poll once more
+    queue.wake()  # wake it from its idle wait rather than let it look once more
     thread.join(timeout=5)
     assert not thread.is_alive() and len(pull_74.state.reviews) == 1
 

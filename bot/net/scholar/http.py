@@ -1,5 +1,6 @@
 """The one HTTP layer of the scholarly clients: a client bound to the review's deadline, the shared
-retry policy, and the gates that space a service's requests (arXiv asks for one every 3 s).
+retry policy, and the gates that space a service's requests (arXiv asks for one every 3 s; the
+gates are kept in the database, ``bot.store.gates``, so all processes share them).
 
 Each client (arXiv, Semantic Scholar, OpenAlex, Crossref, doi.org) answers a batch of questions and
 returns a dict holding only the questions it could answer. A value of None is an answer ("no such
@@ -10,7 +11,6 @@ fail because an API did.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -20,36 +20,16 @@ from bot.config import NetSettings
 from bot.engine.identity import valid_doi
 from bot.net.guard import PUBLIC_ONLY, Blocked, NameNotFound, Reach, ResolveError
 from bot.net.retry import SYSTEM_CLOCK, Again, Clock, RetryPolicy, retryable_status, with_retries
+from bot.store.gates import Gates, LocalGates
+
+ARXIV_GATE = "arxiv"  # the gates' names (bot.store.gates)
+S2_GATE = "semantic-scholar"
+Pace = tuple[str, float]  # a gate's name and the interval between its slots
 
 
-class Gate:
-    """Spaces one service's requests across the whole process (arXiv: one every 3 s)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._clock: Clock | None = None
-        self._last = float("-inf")
-
-    def reserve(self, interval: float, clock: Clock) -> float:
-        """Book the next slot; returns how long to wait for it. Slots are kept on one clock's
-        time line: a test's fake clock starts the gate afresh."""
-        with self._lock:
-            if clock is not self._clock:
-                self._clock, self._last = clock, float("-inf")
-            now = clock.monotonic()
-            slot = max(now, self._last + interval)
-            self._last = slot
-            return slot - now
-
-
-ARXIV_GATE = Gate()
-S2_GATE = Gate()
-Pace = tuple[Gate, float]
-
-
-async def paced(gate: Gate, interval: float, http: Http) -> bool:
+async def paced(name: str, interval: float, http: Http) -> bool:
     """Wait for the gate's next slot; False when that slot comes after the deadline."""
-    wait = gate.reserve(interval, http.clock)
+    wait = http.gates.reserve(name, interval, http.clock.wall())
     if wait >= http.remaining():
         return False
     if wait > 0:
@@ -71,11 +51,13 @@ class Http:
         net: NetSettings,
         deadline: float,
         clock: Clock = SYSTEM_CLOCK,
+        gates: Gates | None = None,
     ) -> None:
         self.client = client
         self.net = net
         self.deadline = deadline
         self.clock = clock
+        self.gates: Gates = gates or LocalGates()
         self.policy = RetryPolicy(net.retries, net.retry_after_cap, clock)
 
     def remaining(self) -> float:
@@ -84,7 +66,7 @@ class Http:
     async def send(
         self, method: str, url: str, pace: Pace | None = None, **kwargs: Any
     ) -> httpx.Response | None:
-        """``pace`` (a gate and an interval) spaces every attempt, retries included."""
+        """``pace`` (a gate's name and an interval) spaces every attempt, retries included."""
 
         async def attempt() -> httpx.Response | None | Exception:
             if pace is not None and not await paced(*pace, self):
