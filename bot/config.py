@@ -63,6 +63,9 @@ class ServiceSettings:
     # PostgreSQL for queue, cache and gates shared by several processes or machines (Heroku
     # Postgres sets DATABASE_URL); empty: the SQLite file db_path.
     database_url: str = ""
+    # PostgreSQL connections a process opens at most (a worker listens on one more): the plan's
+    # connection limit must cover every process's share.
+    db_pool_size: int = 8
     max_body_bytes: int = 5 * 1024 * 1024
     job_attempts: int = 5
     lease_seconds: float = 20.0  # a running job's lease, renewed by its worker's heartbeat
@@ -260,5 +263,7 @@ def load(
     service = _from_env(ServiceSettings, "PAPERBOT_", env, _SERVICE_ENV)
     if service.private_key and "\\n" in service.private_key:
         service = replace(service, private_key=service.private_key.replace("\\n", "\n"))
+    if service.db_pool_size < 1:
+        raise ConfigError(f"PAPERBOT_DB_POOL_SIZE: expected 1 or more, got {service.db_pool_size}")
     net = _from_env(NetSettings, "PAPERBOT_NET_", env, {})
     return Config(criteria=criteria, net=net, service=service)

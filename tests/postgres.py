@@ -51,12 +51,21 @@ class PostgresServer:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "--no-sync", "--no-instructions")  # fmt: skip
+        self.start()
+
+    def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
                   str(self.root / "log"), "-w", "-t", "60", "start")  # fmt: skip
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data for ``start``: ``fast`` ends every session at once
+        and keeps what was committed; ``immediate`` is a crash (and without fsync, loses the
+        last commits)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "stop")
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bin / program), *args]
@@ -80,6 +89,6 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+            self.halt("immediate")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Config
-from bot.errors import ConfigError, InputError, SignatureError
+from bot.errors import ConfigError, InputError, SignatureError, StoreError
 from bot.service.payload import (
     PullRequestEvent,
     delivery_id,
@@ -67,14 +67,23 @@ def create_app(config: Config, queue: Queue | None = None) -> Flask:
             return _error(413, f"body over {service.max_body_bytes} bytes")
         return _error(status, exc.name)
 
+    @app.errorhandler(StoreError)
+    def store_down(exc: StoreError) -> tuple[Response, int]:
+        log.error("delivery not queued: %s", exc)  # the details stay in the log
+        return _error(503, "the queue's database is unavailable; the delivery was not queued")
+
     @app.errorhandler(Exception)
     def crash(exc: Exception) -> tuple[Response, int]:
         log.exception("webhook failed")
         return _error(500, "internal error; the delivery was not queued, redeliver it")
 
     @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify(ok=True, queue=queue.counts(), depth=queue.depth())
+    def healthz() -> tuple[Response, int]:
+        try:
+            return jsonify(ok=True, queue=queue.counts(), depth=queue.depth()), 200
+        except StoreError as exc:
+            log.error("health check: %s", exc)
+            return jsonify(ok=False, error="the queue's database is unavailable"), 503
 
     @app.post("/webhook")
     def webhook() -> tuple[Response, int]:

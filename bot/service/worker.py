@@ -15,7 +15,7 @@ import threading
 
 from bot import LOG_FORMAT
 from bot.config import Config
-from bot.errors import GitHubRefused, GitHubUnavailable
+from bot.errors import GitHubRefused, GitHubUnavailable, StoreError
 from bot.service.job import Superseded, run_review
 from bot.service.queue import Job, Queue
 from bot.service.reconcile import sweep
@@ -98,12 +98,18 @@ def run(config: Config, queue: Queue | None = None, stop: threading.Event | None
             _sweep_when_due(config, queue, every)
         try:
             worked = process_one(config, queue) is not None
+        except StoreError as exc:  # the database is down or unreachable: one line, and again
+            log.error("queue unavailable: %s", exc)
+            worked = False
         except Exception:  # the queue itself failed (disk full, locked): keep the worker alive
             log.exception("queue unavailable")
             worked = False
         if not worked:
             try:
                 queue.wait()
+            except StoreError as exc:
+                log.error("queue unavailable: %s", exc)
+                stop.wait(1.0)
             except Exception:
                 log.exception("queue unavailable")
                 stop.wait(1.0)
@@ -115,6 +121,8 @@ def _sweep_when_due(config: Config, queue: Queue, every: float) -> None:
     try:
         if queue.claim_turn("reconcile", every):
             log.info("sweep: %s", sweep(config, queue))
+    except StoreError as exc:
+        log.error("sweep not run: %s", exc)
     except Exception:
         log.exception("sweep failed")
 

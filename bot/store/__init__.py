@@ -14,21 +14,30 @@ import os
 import threading
 
 from bot.config import ServiceSettings
-from bot.store.database import Database, PostgresDatabase, SQLiteDatabase, is_postgres
+from bot.store.database import (
+    POOL_SIZE,
+    Database,
+    PostgresDatabase,
+    SQLiteDatabase,
+    is_postgres,
+)
 from bot.store.schema import migrate
 
 _OPEN: dict[tuple[str, int], Database] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_database(target: str) -> Database:
+def open_database(target: str, pool_size: int = POOL_SIZE) -> Database:
     """The database at ``target``, opened once per process (a forked worker opens its own) with
-    its schema brought up to date."""
+    its schema brought up to date; ``pool_size``: PostgreSQL connections at most."""
     key = (target, os.getpid())
     with _OPEN_LOCK:
         if key not in _OPEN:
-            engine = PostgresDatabase if is_postgres(target) else SQLiteDatabase
-            db: Database = engine(target)
+            db: Database
+            if is_postgres(target):
+                db = PostgresDatabase(target, pool_size)
+            else:
+                db = SQLiteDatabase(target)
             try:
                 migrate(db)
             except BaseException:
@@ -40,7 +49,7 @@ def open_database(target: str) -> Database:
 
 def database_for(service: ServiceSettings) -> Database:
     """PostgreSQL when ``DATABASE_URL`` is set, else the SQLite file ``PAPERBOT_DB``."""
-    return open_database(service.database_url or service.db_path)
+    return open_database(service.database_url or service.db_path, service.db_pool_size)
 
 
 def forget(target: str) -> None:

@@ -27,10 +27,14 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from bot.errors import StoreError
+from bot.store.pool import Pool
 
 Engine = Literal["sqlite", "postgres"]
 JOBS = "paperbot_jobs"  # the channel a queued job is announced on
 POOL_SIZE = 8  # connections per process (PostgreSQL): threads beyond this wait their turn
+# ... for this long at most: a webhook must still answer before GitHub gives up on it (10 s).
+CONNECTION_WAIT_SECONDS = 5.0
+CONNECT_SECONDS = 5  # libpq's connect_timeout: a server that does not answer is given up on
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
@@ -189,10 +193,11 @@ class SQLiteDatabase(Database):
 class PostgresDatabase(Database):
     engine: Engine = "postgres"
 
-    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, url: str, pool_size: int = POOL_SIZE, wait: float = CONNECTION_WAIT_SECONDS
+    ) -> None:
         super().__init__()
         import psycopg  # imported here: only a deployment with DATABASE_URL needs it
-        from psycopg_pool import ConnectionPool
 
         self._psycopg = psycopg
         self.target = url
@@ -200,28 +205,20 @@ class PostgresDatabase(Database):
             psycopg.connect(url, connect_timeout=10).close()
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to {shown(url)}: {_reason(exc)}") from None
-        self._pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            open=False,
-            check=ConnectionPool.check_connection,  # a connection the server dropped is replaced
-            name="paperbot",
+        self._pool = Pool(
+            lambda: psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_SECONDS),
+            pool_size,
+            wait,
         )
         self._listener: Any = None
         self._listening: set[str] = set()
         self._listener_lock = threading.Lock()
-        try:
-            self._pool.open(wait=True, timeout=10.0)
-        except Exception as exc:
-            self._pool.close()
-            raise StoreError(f"cannot connect to {shown(url)}: {_reason(exc)}") from None
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Tx]:
         try:
             with (
-                self._pool.connection(timeout=30.0) as conn,
+                self._pool.connection() as conn,
                 conn.transaction(),
                 conn.cursor() as cursor,
             ):
@@ -252,7 +249,9 @@ class PostgresDatabase(Database):
         with self._listener_lock:
             try:
                 if self._listener is None or self._listener.closed:
-                    self._listener = self._psycopg.connect(self.target, autocommit=True)
+                    self._listener = self._psycopg.connect(
+                        self.target, autocommit=True, connect_timeout=CONNECT_SECONDS
+                    )
                     self._listening = set()
                 if channel not in self._listening:
                     self._listener.execute(f'LISTEN "{channel}"')

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from bot.config import ServiceSettings, load
-from bot.errors import StoreError
+from bot.errors import ConfigError, StoreError
 from bot.service.queue import Queue
 from bot.store import database_for, forget, open_database
 from bot.store.database import PostgresDatabase, shown
@@ -107,3 +107,60 @@ def test_an_unreachable_server_is_one_clear_line_without_the_password():
     assert message.startswith("cannot connect to postgresql://bot:***@127.0.0.1:9/paperbot")
     assert "s3cret" not in message and "\n" not in message
     assert shown("postgres://u:p@/db?host=/cloudsql/x") == "postgres://u:***@/db?host=/cloudsql/x"
+
+
+def test_a_process_opens_no_more_connections_than_its_pool_size(postgres_server):
+    """A small plan (Heroku's Essential tiers allow 20 connections) is shared by every process."""
+    url = postgres_server.new_database()
+    db = database_for(load({"DATABASE_URL": url, "PAPERBOT_DB_POOL_SIZE": "2"}).service)
+    name = url.rsplit("/", 1)[1]
+
+    def busy() -> None:
+        with db.transaction() as tx:
+            tx.one("SELECT pg_sleep(0.2)")
+
+    threads = [threading.Thread(target=busy) for _ in range(6)]
+    for t in threads:
+        t.start()
+    watcher = PostgresDatabase(postgres_server.url(), pool_size=1)
+    peak = 0
+    while any(t.is_alive() for t in threads):
+        with watcher.transaction() as tx:  # the statistics views are one snapshot a transaction
+            row = tx.one("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ?", (name,))
+        peak = max(peak, row[0] if row else 0)
+    watcher.close()
+    for t in threads:
+        t.join()
+    assert peak == 2
+    forget(url)
+
+
+def test_a_pool_size_below_one_is_refused_by_name():
+    with pytest.raises(ConfigError, match="PAPERBOT_DB_POOL_SIZE"):
+        load({"PAPERBOT_DB_POOL_SIZE": "0"})
+
+
+def test_a_caller_finding_every_connection_busy_waits_its_turn_then_gets_a_clear_error(
+    postgres_server,
+):
+    url = postgres_server.new_database()
+    db = PostgresDatabase(url, pool_size=1, wait=0.3)
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with db.transaction() as tx:
+            tx.one("SELECT 1")
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    with pytest.raises(StoreError, match="all 1 connections busy"), db.transaction() as tx:
+        tx.one("SELECT 1")
+    threading.Timer(0.1, release.set).start()  # freed within the wait: this one gets it
+    with db.transaction() as tx:
+        assert tx.one("SELECT 2") == (2,)
+    holder.join()
+    db.close()
