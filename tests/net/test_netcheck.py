@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from dataclasses import replace
 
 from bot.config import Config
 from bot.engine.rules import RuleContext
@@ -12,6 +14,8 @@ from bot.net.cache import Cache
 from bot.net.facts import gather
 from bot.net.guard import Reach, ResolveError
 from bot.net.retry import SYSTEM_CLOCK, Clock
+from bot.net.scholar.http import ARRIVAL_MARGIN_SECONDS, Http, new_client
+from bot.store.gates import LocalGates
 from tests.clock import FakeClock
 from tests.history import LATEST, readme
 from tests.listedit import insert_after, replace_line
@@ -255,3 +259,22 @@ def test_papers_that_could_make_room_ride_along_in_the_same_batch_request(servic
     (finding,) = of(findings, "citations")
     assert '"Colorful image colorization"' in finding.message
     assert services.hits["s2"] == 1  # the new paper and its section's papers: one batch
+
+
+def test_paced_requests_are_spaced_by_the_interval_and_the_arrival_margin(services, config):
+    """Three processes asking arXiv through one gate: the service sees no two requests closer than
+    3 s, even when a request's connection takes longer than the one before it (bench/pacing.py)."""
+    net = replace(config.net, arxiv_interval_seconds=3.0)
+    clock = FakeClock()
+
+    async def three() -> list[float]:
+        async with new_client(net, Reach(no_dns)) as client:
+            http = Http(client, net, clock.monotonic() + 60, clock, LocalGates())
+            for _ in range(3):
+                await http.send("GET", net.arxiv_url, ("arxiv", net.arxiv_interval_seconds))
+            unpaced = Http(client, net, clock.monotonic() + 60, clock, LocalGates())
+            await unpaced.send("GET", net.arxiv_url, ("arxiv", 0.0))
+        return clock.slept
+
+    assert asyncio.run(three()) == [3.0 + ARRIVAL_MARGIN_SECONDS] * 2
+    assert services.hits["arxiv"] == 4
