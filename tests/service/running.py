@@ -113,7 +113,10 @@ class Bot(Process):
         except httpx.TransportError:
             return False
 
-    def deliver(self, body: dict[str, Any], delivery: str) -> int:
+    def deliver(
+        self, body: dict[str, Any], delivery: str, client: httpx.Client | None = None
+    ) -> int:
+        """Send a signed ``pull_request`` delivery (on ``client``'s connections, if given)."""
         raw = json.dumps(body).encode()
         headers = {
             "X-GitHub-Event": "pull_request",
@@ -121,9 +124,8 @@ class Bot(Process):
             "X-Hub-Signature-256": sign(raw),
             "Content-Type": "application/json",
         }
-        return httpx.post(
-            f"{self.url}/webhook", content=raw, headers=headers, timeout=10
-        ).status_code
+        post = client.post if client is not None else httpx.post
+        return post(f"{self.url}/webhook", content=raw, headers=headers, timeout=10).status_code
 
     def queue(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/healthz", timeout=5).json()["queue"]
