@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.config import Config, NetSettings
+from bot.engine.identity import arxiv_id_problem
 from bot.engine.model import Facts, LinkStatus, PaperMeta
 from bot.net.cache import Cache
 from bot.net.guard import Reach
@@ -30,6 +31,16 @@ def _meta_to_json(meta: PaperMeta | None) -> dict[str, Any]:
 def _meta_from_json(value: dict[str, Any]) -> PaperMeta | None:
     meta = value.get("meta")
     return PaperMeta(**meta) if meta else None
+
+
+# Since 13 February 2026 OpenAlex wants an API key: without one a caller gets about $0.01 of
+# usage a day, spent after a few searches, so the fallback is not tried without a key.
+OPENALEX_OFF = "OpenAlex fallback off: no API key (PAPERBOT_NET_OPENALEX_KEY)"
+
+
+def startup_notices(net: NetSettings) -> list[str]:
+    """What a deployment should know once, at start, about the services it will use."""
+    return [OPENALEX_OFF] if net.enabled and not net.openalex_key else []
 
 
 class Answers:
@@ -86,8 +97,9 @@ class Answers:
     # work still to do -------------------------------------------------------------------------
 
     def todo_arxiv(self) -> list[str]:
+        """Ids to ask arXiv about: a malformed one is a broken link without asking."""
         wanted = set(self.lookups.arxiv_links.values()) | set(self.lookups.arxiv_titles.values())
-        return sorted(wanted - set(self.arxiv))
+        return sorted(a for a in wanted - set(self.arxiv) if arxiv_id_problem(a) is None)
 
     def todo_registered(self) -> list[str]:
         return sorted(set(self.lookups.doi_links.values()) - set(self.registered))
@@ -150,7 +162,10 @@ class Answers:
                 self._keep(query.key, meta, cache=True)
         unsure = self.todo_papers()
         oa: dict[str, PaperMeta | None] = {}
-        await openalex(http, unsure, self.similarity, oa)
+        if self.net.openalex_key:
+            await openalex(http, unsure, self.similarity, oa)
+        elif unsure:
+            self.incomplete.append(OPENALEX_OFF)
         for query in unsure:
             if query.key not in s2 and query.key not in oa and http.remaining() <= 0:
                 continue  # out of time, not out of luck: reported as incomplete
@@ -186,7 +201,9 @@ class Answers:
     def facts(self) -> Facts:
         links = dict(self.links)
         for url, arxiv in self.lookups.arxiv_links.items():
-            if arxiv not in self.arxiv:
+            if problem := arxiv_id_problem(arxiv):
+                links[url] = LinkStatus(url, "broken", f"{arxiv} is no arXiv id: {problem}")
+            elif arxiv not in self.arxiv:
                 links[url] = LinkStatus(url, "unverified", "the arXiv export API did not answer")
             elif self.arxiv[arxiv] is None:
                 links[url] = LinkStatus(url, "broken", f"arXiv has no paper {arxiv}", 404)

@@ -34,12 +34,8 @@ class Lookups:
 
 def _arxiv(url: str) -> str | None:
     """The id to ask arXiv for: old-style ids lose their subject class (math.GT/0309136 ->
-    math/0309136), and arXiv's own DOIs (10.48550/arXiv.<id>, at DataCite, not Crossref) count."""
+    math/0309136); arXiv's own DOIs (10.48550/arXiv.<id>, at DataCite, not Crossref) are ids."""
     found = arxiv_id(url)
-    if found is None:
-        prefix = "10.48550/arxiv."
-        registered = doi(url)
-        found = registered[len(prefix) :] if registered and registered.startswith(prefix) else None
     return _OLD_STYLE_CLASS.sub(r"\1/", found) if found else None
 
 
@@ -65,7 +61,7 @@ def lookups_for(head: PaperList, diff: Diff, criteria: Criteria) -> Lookups:
         for url in new_urls(change):
             if not url.lower().startswith(("http://", "https://")):
                 continue
-            if arxiv_id(url) and (found := _arxiv(url)):
+            if found := _arxiv(url):
                 out.arxiv_links[url] = found
             elif _DOI_HOST.match(url) and (found := doi(url)):
                 out.doi_links[url] = found

@@ -16,6 +16,7 @@ import threading
 from bot import LOG_FORMAT
 from bot.config import Config
 from bot.errors import GitHubRefused, GitHubUnavailable, StoreError
+from bot.net.answers import startup_notices
 from bot.service.job import Superseded, run_review
 from bot.service.queue import Job, Queue
 from bot.service.reconcile import sweep
@@ -92,6 +93,8 @@ def run(config: Config, queue: Queue | None = None, stop: threading.Event | None
     """
     queue = queue or Queue.of(config.service)
     stop = stop or threading.Event()
+    for notice in startup_notices(config.net):
+        log.warning("%s", notice)
     every = config.service.reconcile_interval_seconds
     while not stop.is_set():
         if every > 0:

@@ -8,12 +8,14 @@ service misbehaves (down, throttled, slow), and reads how many requests each one
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
@@ -101,6 +103,12 @@ class Behaviour:
     retry_after: str = "1"
     delay: dict[str, float] = field(default_factory=dict)  # seconds before answering
     hits: Counter = field(default_factory=Counter)
+    asked: list[tuple[str, str]] = field(default_factory=list)  # (service, path and query)
+    # The DOI handle API's answer for a DOI, as (HTTP status, responseCode), over the default
+    # (200, 1) for a known DOI and (404, 100) for an unknown one.
+    handles: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # OpenAlex since 13 Feb 2026: without an api_key about $0.01 a day, a few calls.
+    keyless_openalex: int = 2
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -123,6 +131,33 @@ def _feed(entries: list[Paper]) -> str:
         '<title type="html">ArXiv Query: id_list</title>'
         f"<opensearch:totalResults>{len(entries)}</opensearch:totalResults>{items}</feed>"
     )
+
+
+ARXIV_FIXTURES = Path(__file__).parent.parent / "fixtures" / "arxiv"
+# What arXiv's export API refuses with its 400 error feed: ids not shaped as either style, a month
+# outside 01-12, an archive it does not have. It is looser than the bot's own check (it answers
+# 200 for 0808.05394, which has a digit too many for 2008), so the bot checks ids itself.
+_ARCHIVES = {
+    "cs",
+    "math",
+    "hep-th",
+    "hep-ph",
+    "astro-ph",
+    "cond-mat",
+    "quant-ph",
+    "stat",
+    "physics",
+}
+
+
+def _arxiv_refuses(arxiv: str) -> bool:
+    new = re.fullmatch(r"\d\d(\d\d)\.\d{4,5}(?:v\d+)?", arxiv)
+    old = re.fullmatch(r"([a-z\-]+)(?:\.[a-z]{2})?/\d\d(\d\d)\d{3}(?:v\d+)?", arxiv)
+    if new:
+        return not 1 <= int(new.group(1)) <= 12
+    if old:
+        return old.group(1) not in _ARCHIVES or not 1 <= int(old.group(2)) <= 12
+    return True
 
 
 def _search(papers: list[Paper], text: str) -> list[Paper]:
@@ -174,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(length)) if length else None
         with b.lock:
             b.hits[service] += 1
+            b.asked.append((service, self.path))
             throttled = b.throttled[service] > 0
             if throttled:
                 b.throttled[service] -= 1
@@ -199,6 +235,12 @@ class _Handler(BaseHTTPRequestHandler):
         if service == "s2" and rest == "paper/search":
             found = [p.s2 for p in _search(papers, query.get("query", ""))]
             return self._send(200, {"total": len(found), "offset": 0, "data": found})
+        if service == "oa" and not query.get("api_key"):
+            with b.lock:
+                b.keyless_openalex -= 1
+                spent = b.keyless_openalex < 0
+            if spent:
+                return self._send(429, {"error": "Rate limit exceeded", "message": "add api_key"})
         if service == "oa" and rest.startswith("works/doi:"):
             key = unquote(rest.removeprefix("works/doi:")).lower()
             match = next((p for p in papers if p.doi == key), None)
@@ -215,9 +257,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"meta": {"count": len(found)}, "results": found})
         if service == "arxiv":
             ids = query.get("id_list", "").split(",")
-            return self._send(
-                200, _feed([p for p in papers if p.arxiv in ids]), "application/atom+xml"
-            )
+            refused = next((i for i in ids if _arxiv_refuses(i)), None)
+            if refused is not None:  # the recorded error feed, naming the first refused id
+                error = (ARXIV_FIXTURES / "error-400.xml").read_text()
+                return self._send(400, error.replace("abc", refused), "application/atom+xml")
+            found = [p for p in papers if p.arxiv in ids]
+            body = _feed(found) if found else (ARXIV_FIXTURES / "empty.xml").read_text()
+            return self._send(200, body, "application/atom+xml")
         if service == "crossref" and rest.startswith("works/"):
             key = unquote(rest.removeprefix("works/")).lower()
             match = next((p for p in papers if p.doi == key), None)
@@ -232,6 +278,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"status": "ok", "message-type": "work", "message": message})
         if service == "doi" and rest.startswith("api/handles/"):
             key = unquote(rest.removeprefix("api/handles/")).lower()
+            if key in b.handles:
+                status, code = b.handles[key]
+                return self._send(status, {"responseCode": code, "handle": key, "values": []})
             if any(key in (p.doi, f"10.48550/arxiv.{p.arxiv}") for p in papers):
                 return self._send(200, {"responseCode": 1, "handle": key, "values": []})
             return self._send(404, {"responseCode": 100, "handle": key})
@@ -283,6 +332,7 @@ def services_config(base: str, **settings: Any) -> Config:
         doi_url=f"{base}/doi",
         arxiv_interval_seconds=0.0,
         semantic_scholar_interval_seconds=0.0,
+        openalex_key="test-key",
     )
     return Config(net=replace(net, **settings))
 

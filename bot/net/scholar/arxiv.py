@@ -1,5 +1,5 @@
 """arXiv's export API: does an id exist, and under which title (100 ids a request, one request every
-3 s from the whole process, as arXiv's terms ask)."""
+3 s from every process sharing the database, as arXiv's terms ask)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from bot.engine.identity import arxiv_id_problem
 from bot.engine.model import PaperMeta
 from bot.net.scholar.http import ARXIV_GATE, Http
 
@@ -14,6 +15,7 @@ ARXIV = "arXiv"
 ARXIV_BATCH = 100
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV_ABS_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v\d+)?$", re.I)
+_ERROR_ID = re.compile(r"/api/errors#incorrect_id_format_for_(?P<id>\S+)$", re.I)
 
 
 def parse_arxiv_feed(text: str, asked: Iterable[str]) -> dict[str, PaperMeta | None] | None:
@@ -40,22 +42,45 @@ def parse_arxiv_feed(text: str, asked: Iterable[str]) -> dict[str, PaperMeta | N
     return {arxiv: found.get(arxiv) for arxiv in asked}
 
 
+def rejected_id(text: str) -> str | None:
+    """The id a 400 error feed names (``...api/errors#incorrect_id_format_for_<id>``), or None."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return None
+    for entry in root.iter(f"{_ATOM}entry"):
+        raw_id = (entry.findtext(f"{_ATOM}id") or "").strip()
+        if match := _ERROR_ID.search(raw_id):
+            return match.group("id").lower()
+    return None
+
+
 async def arxiv_titles(
     http: Http, ids: list[str], answers: dict[str, PaperMeta | None] | None = None
 ) -> dict[str, PaperMeta | None]:
-    """One export-API call per 100 ids, spaced by ``net.arxiv_interval_seconds``."""
+    """One export-API call per 100 ids, spaced by ``net.arxiv_interval_seconds``.
+
+    An id of the wrong syntax is not sent (arXiv would refuse the whole batch with a 400): it is
+    answered None, no such paper. Should arXiv still refuse an id, its error names it: that id
+    is answered None and the rest of the batch is asked again."""
     answers = {} if answers is None else answers
-    for start in range(0, len(ids), ARXIV_BATCH):
-        chunk = ids[start : start + ARXIV_BATCH]
-        response = await http.send(
-            "GET",
-            http.net.arxiv_url,
-            (ARXIV_GATE, http.net.arxiv_interval_seconds),
-            params={"id_list": ",".join(chunk), "max_results": str(len(chunk))},
-        )
-        if response is None or response.status_code != 200:
-            continue
-        parsed = parse_arxiv_feed(response.text, chunk)
-        if parsed is not None:
-            answers.update(parsed)
+    valid = [arxiv for arxiv in ids if arxiv_id_problem(arxiv) is None]
+    answers.update({arxiv: None for arxiv in ids if arxiv not in valid})
+    for start in range(0, len(valid), ARXIV_BATCH):
+        chunk = valid[start : start + ARXIV_BATCH]
+        while chunk:
+            response = await http.send(
+                "GET",
+                http.net.arxiv_url,
+                (ARXIV_GATE, http.net.arxiv_interval_seconds),
+                params={"id_list": ",".join(chunk), "max_results": str(len(chunk))},
+            )
+            if response is not None and response.status_code == 200:
+                parsed = parse_arxiv_feed(response.text, chunk)
+                answers.update(parsed or {})
+            refused = rejected_id(response.text) if response is not None else None
+            if response is None or response.status_code != 400 or refused not in chunk:
+                break
+            answers[refused] = None
+            chunk = [arxiv for arxiv in chunk if arxiv != refused]
     return answers

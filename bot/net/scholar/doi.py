@@ -8,19 +8,27 @@ from bot.net.scholar.http import Http, doi_path
 CROSSREF = "Crossref"
 
 
+# The handle API's responseCode (DOI Handbook, "REST API Response Format"): 1, the handle exists;
+# 200, it exists but holds no values of the type asked for (still registered); 100 (HTTP 404), no
+# such handle. Anything else (2: server error, ...) says nothing about the DOI.
+_REGISTERED = {1: True, 200: True, 100: False}
+
+
 async def doi_registered(http: Http, dois: list[str]) -> dict[str, bool]:
+    """Whether each DOI is registered; a DOI the API gave no clear answer for is left out."""
     base = http.net.doi_url.rstrip("/")
     answers: dict[str, bool] = {}
     for doi in dois:
         path = doi_path(doi)
-        reply = None if path is None else await http.json("GET", f"{base}/api/handles/{path}")
-        if reply is None:
+        response = None if path is None else await http.send("GET", f"{base}/api/handles/{path}")
+        if response is None or response.status_code not in (200, 404):
             continue
-        status, body = reply
-        if status == 200 and isinstance(body, dict):
-            answers[doi] = body.get("responseCode") == 1
-        elif status == 404:
-            answers[doi] = False
+        try:
+            code = response.json().get("responseCode")
+        except (ValueError, AttributeError):
+            continue  # not the API's JSON: a proxy's page, say
+        if isinstance(code, int) and code in _REGISTERED:
+            answers[doi] = _REGISTERED[code]
     return answers
 
 
