@@ -215,10 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
                 b.throttled[service] -= 1
         if service in b.delay:
             time.sleep(b.delay[service])
-        if throttled:
-            return self._send(
-                429, {"message": "Too Many Requests"}, headers={"Retry-After": b.retry_after}
-            )
+        if throttled:  # Semantic Scholar's 429 names no wait (allenai/s2-folks #218)
+            wait = {} if service == "s2" else {"Retry-After": b.retry_after}
+            return self._send(429, {"message": "Too Many Requests"}, headers=wait)
         if service in b.down:
             return self._send(500, {"message": "Internal Server Error"})
         papers = b.papers

@@ -122,14 +122,22 @@ def test_both_services_down_is_a_warning_never_an_error(services, config):
     assert finding.severity == "warning" and "Wide residual networks" in finding.message
 
 
-def test_rate_limit_with_retry_after_is_waited_out(services, config):
+def test_a_semantic_scholar_429_which_names_no_wait_is_retried_after_a_backoff(services, config):
     services.throttled["s2"] = 1
     base, head = added(WIDE)
     clock = FakeClock()
     facts, findings = review(head, config, base, clock=clock)
-    assert 0.5 <= max(clock.slept) <= 0.6  # Retry-After: 1, capped at 0.5 s
+    assert 0.5 <= max(clock.slept) <= 0.75  # 0.5 s (the cap) x jitter 1-1.5
     assert services.hits["s2"] == 2 and services.hits["oa"] == 0
     assert of(findings, "citations") and not of(findings, "citations-unverified")
+
+
+def test_semantic_scholar_429s_past_the_retries_fall_back_to_openalex(services, config):
+    services.throttled["s2"] = 5  # the keyless pool, full
+    base, head = added(WIDE)
+    facts, findings = review(head, config, base)
+    (finding,) = of(findings, "citations")
+    assert "OpenAlex" in finding.message and services.hits["oa"] >= 1
 
 
 def test_unknown_paper_is_unverified_and_its_missing_arxiv_id_is_dead(services, config):
