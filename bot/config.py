@@ -18,6 +18,27 @@ CONFIG_PATH = ".github/paperbot.toml"
 
 
 @dataclass(frozen=True)
+class HostLimit:
+    """Politeness towards one host and its subdomains, for hosts that block bots that hurry:
+    at most ``per_host`` requests in flight, and ``interval`` seconds between their starts."""
+
+    host: str
+    per_host: int
+    interval: float = 0.0
+
+
+# Publishers that answer a hurried bot with 403, CAPTCHAs or a ban (PAPERBOT_NET_HOST_LIMITS).
+HOST_LIMITS = (
+    HostLimit("doi.org", 2),
+    HostLimit("dl.acm.org", 1, 1.0),
+    HostLimit("ieeexplore.ieee.org", 1, 1.0),
+    HostLimit("sciencedirect.com", 1, 1.0),
+    HostLimit("link.springer.com", 2, 0.5),
+    HostLimit("openreview.net", 2, 0.5),
+)
+
+
+@dataclass(frozen=True)
 class NetSettings:
     """How the network phase behaves: limits, timeouts and where the scholarly APIs live."""
 
@@ -27,6 +48,7 @@ class NetSettings:
     read_timeout: float = 10.0
     max_concurrency: int = 64
     per_host: int = 8
+    host_limits: tuple[HostLimit, ...] = HOST_LIMITS  # hosts that get less than per_host
     max_redirects: int = 5
     retries: int = 2
     retry_after_cap: float = 5.0
@@ -228,11 +250,33 @@ def _env_value(raw: str, kind: type, name: str) -> Any:
     return raw
 
 
+def parse_host_limits(raw: str, name: str = "PAPERBOT_NET_HOST_LIMITS") -> tuple[HostLimit, ...]:
+    """``doi.org=2, dl.acm.org=1/1.0``: per host, requests in flight and optionally seconds
+    between them; the whole table, so an empty value leaves every host at ``per_host``."""
+    limits = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        host, _, value = item.partition("=")
+        count, _, interval = value.partition("/")
+        try:
+            limit = HostLimit(host.strip().lower(), int(count), float(interval or 0))
+        except ValueError:
+            raise ConfigError(f"{name}: expected host=N or host=N/SECONDS, got {item!r}") from None
+        if not limit.host or limit.per_host < 1 or limit.interval < 0:
+            raise ConfigError(f"{name}: {item!r} needs a host, 1 or more, a pause of 0 or more")
+        limits.append(limit)
+    return tuple(limits)
+
+
+_PARSERS = {"host_limits": parse_host_limits}
+
+
 def _from_env(cls: type, prefix: str, env: Mapping[str, str], names: Mapping[str, str]) -> Any:
     values: dict[str, Any] = {}
     for f in fields(cls):
         name = names.get(f.name, prefix + f.name.upper())
-        if name in env:
+        if name in env and f.name in _PARSERS:
+            values[f.name] = _PARSERS[f.name](env[name], name)
+        elif name in env:
             kind = {"bool": bool, "int": int, "float": float}.get(str(f.type), str)
             values[f.name] = _env_value(env[name], kind, name)
     return cls(**values)

@@ -19,6 +19,7 @@ from bot.net.retry import Again, retryable_status
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 GONE = frozenset({404, 410})
+REFUSED = "connection refused"  # confirmed by the checker at once (``check._send``), not retried
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def failure(exc: Exception) -> Failure:
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return Failure("unverified", "timed out", True)
     if _cause(exc, ConnectionRefusedError):
-        return Failure("broken", "connection refused", True)
+        return Failure("broken", REFUSED, False)
     ssl_error = _cause(exc, ssl.SSLError)
     if ssl_error is not None:
         return Failure("unverified", f"TLS error ({ssl_error})", False)

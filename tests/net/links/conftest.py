@@ -1,7 +1,8 @@
 """Loopback web sites for the link checker: real HTTP servers whose every path plays one behaviour.
 
 A test adds routes (``site.route("/gone", status(410))``), checks ``site.url("/gone")``, and reads
-what the server saw: the requests in order, the peak of requests in flight, the body bytes sent.
+what the server saw: the requests in order and when, the TCP connections, the peak of requests in
+flight, the body bytes sent.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.site._lock:
+            self.site.connections += 1
+            self.site.open_connections += 1
+            self.site.peak_open = max(self.site.peak_open, self.site.open_connections)
+
+    def finish(self) -> None:
+        super().finish()
+        with self.site._lock:
+            self.site.open_connections -= 1
+
     def do_HEAD(self) -> None:
         self.site.serve(self)
 
@@ -62,6 +75,10 @@ class Site:
         self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str]] = []
+        self.started: list[float] = []  # time.monotonic() of each request, in order
+        self.connections = 0  # TCP connections accepted
+        self.open_connections = 0
+        self.peak_open = 0  # TCP connections open at once
         self.inflight = 0
         self.peak = 0
         self.body_bytes = 0
@@ -91,6 +108,7 @@ class Site:
         path = handler.path.split("?", 1)[0]
         with self._lock:
             self.requests.append((handler.command, path))
+            self.started.append(time.monotonic())
             self.inflight += 1
             self.peak = max(self.peak, self.inflight)
         try:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import time
 import tracemalloc
 import zlib
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from bot.net.cache import Cache
-from bot.net.links.check import BUDGET_DETAIL, check_links
+from bot.net.links.check import BUDGET_DETAIL, check_links, check_links_async
 from tests.clock import FakeClock
 from tests.net.links.conftest import FAST, Handler, Site, delayed, resolver_for, slow, status
 
@@ -121,3 +123,19 @@ def test_a_servers_reason_phrase_is_not_repeated_in_the_review(site: Site):
     result = check_links([url], FAST)[url]
     assert result.outcome == "unverified" and "evil" not in result.detail
     assert result.detail.startswith("403 Forbidden")
+
+
+def test_links_are_checked_as_they_arrive(site: Site):
+    """A long list is still being read while its first links are checked (``paperbot audit``)."""
+    first = site.route("/first", status(200))
+    second = site.route("/second", status(200))
+
+    async def reading() -> AsyncIterator[str]:
+        yield first
+        while not site.requests:  # the first link's request went out before the list was read
+            await asyncio.sleep(0.01)
+        yield second
+
+    results = asyncio.run(check_links_async(reading(), FAST))
+    assert [r.outcome for r in results.values()] == ["ok", "ok"]
+    assert [path for _, path in site.requests] == ["/first", "/second"]
