@@ -101,6 +101,26 @@ def cmd_review_pr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_action(args: argparse.Namespace) -> int:
+    from bot.service.action import run_action
+
+    code, done = run_action(_load_config(args))
+    print(f"paperbot: {done}")
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.repo.count("/") != 1:
+        raise InputError(f"{args.repo}: expected OWNER/REPO")
+    from bot.service.report import run_report
+
+    cfg = _load_config(args)
+    if args.allow_private:
+        cfg = replace(cfg, net=replace(cfg.net, allow_private=True))
+    print(run_report(cfg, args.repo, dry_run=args.dry_run))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paperbot", description="Review changes to a curated list of papers."
@@ -139,6 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number", type=int)
     p.add_argument("--dry-run", action="store_true", help="print what would be posted")
     p.set_defaults(func=cmd_review_pr)
+
+    p = sub.add_parser("action", help="handle a GitHub Actions event (inside a workflow)")
+    p.set_defaults(func=cmd_action)
+
+    p = sub.add_parser("report", help='audit the list and update its "Link report" issue')
+    p.add_argument("repo", metavar="OWNER/REPO")
+    p.add_argument("--dry-run", action="store_true", help="print the issue, post nothing")
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="also fetch loopback/private addresses (for local test webs only)",
+    )
+    p.set_defaults(func=cmd_report)
     return parser
 
 

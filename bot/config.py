@@ -98,6 +98,16 @@ class ServiceSettings:
     # repositories with a token (an App covers its installations'), comma-separated OWNER/REPO.
     reconcile_interval_seconds: float = 600.0
     repositories: str = ""
+    # The link report (bot.service.report) of those same repositories, every this many seconds
+    # (0: never).
+    report_interval_seconds: float = 0.0
+    # The account the bot posts as, when GitHub cannot be asked (GET /user refuses the token of
+    # a GitHub Action; ``paperbot action`` sets github-actions[bot]). Empty: asked once.
+    bot_login: str = ""
+    # In a GitHub Action: try a check run (the workflow may grant `checks: write`), else a status;
+    # and fail the job on a request for changes when the `fail-on-error` input says so.
+    actions: bool = False
+    fail_on_error: bool = False
 
     @property
     def repository_list(self) -> list[str]:
@@ -105,10 +115,19 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """The link report, from ``[report]`` of the repository's TOML: a link counts as broken only
+    once it has failed ``confirm_runs`` reports in a row (a server down for a day is not news)."""
+
+    confirm_runs: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     criteria: Criteria = field(default_factory=Criteria)
     net: NetSettings = field(default_factory=NetSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
 
 def _int_map(value: Any, key: str) -> dict[int, int]:
@@ -148,18 +167,41 @@ _LIST_KEYS = {
 }
 
 
-def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None = None) -> Criteria:
-    """Read a repository's TOML; every mistake names its key, so a maintainer can fix it."""
+def _read_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from None
     except RecursionError:
         raise ConfigError(f"{source}: cannot be read (nested too deeply)") from None
     except ValueError as exc:  # a number too long to read, say
         raise ConfigError(f"{source}: cannot be read ({exc})") from None
+
+
+def parse_report(
+    text: str, source: str = CONFIG_PATH, base: ReportSettings | None = None
+) -> ReportSettings:
+    """The ``[report]`` table of a repository's TOML (the rest is ``parse_criteria``'s)."""
+    return _report_settings(_read_toml(text, source), source, base or ReportSettings())
+
+
+def _report_settings(doc: dict[str, Any], source: str, base: ReportSettings) -> ReportSettings:
+    table = _expect(doc.get("report", {}), dict, "report")
+    for key, value in table.items():
+        if key != "confirm_runs":
+            raise ConfigError(f"{source}: unknown key report.{key}")
+        if not 1 <= _expect(value, int, "report.confirm_runs") <= 100:
+            raise ConfigError(f"{source}: report.confirm_runs must be between 1 and 100")
+        base = replace(base, confirm_runs=value)
+    return base
+
+
+def parse_criteria(text: str, source: str = CONFIG_PATH, base: Criteria | None = None) -> Criteria:
+    """Read a repository's TOML; every mistake names its key, so a maintainer can fix it."""
+    doc = _read_toml(text, source)
+    _report_settings(doc, source, ReportSettings())  # a review names a bad [report] key too
     criteria = base or Criteria()
-    known = {"list", "thresholds", "bold_thresholds", "rules", "review"}
+    known = {"list", "thresholds", "bold_thresholds", "rules", "review", "report"}
     for key in doc:
         if key not in known:
             raise ConfigError(
@@ -301,13 +343,14 @@ def load(
 ) -> Config:
     """Build the configuration once, at start-up, from the environment (and a TOML file)."""
     env = os.environ if env is None else env
-    criteria = Criteria()
+    criteria, report = Criteria(), ReportSettings()
     if criteria_toml is not None:
         criteria = parse_criteria(criteria_toml, source=criteria_source)
+        report = parse_report(criteria_toml, source=criteria_source)
     service = _from_env(ServiceSettings, "PAPERBOT_", env, _SERVICE_ENV)
     if service.private_key and "\\n" in service.private_key:
         service = replace(service, private_key=service.private_key.replace("\\n", "\n"))
     if service.db_pool_size < 1:
         raise ConfigError(f"PAPERBOT_DB_POOL_SIZE: expected 1 or more, got {service.db_pool_size}")
     net = _from_env(NetSettings, "PAPERBOT_NET_", env, {})
-    return Config(criteria=criteria, net=net, service=service)
+    return Config(criteria=criteria, net=net, service=service, report=report)

@@ -7,13 +7,22 @@ service database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.config import Config
-from bot.engine.model import Facts, Review
+from bot.engine.model import Acceptance, Facts, Review
 from bot.engine.verdict import prepare, review_parsed
 
 
-def review(base_text: str, head_text: str, config: Config) -> Review:
-    """The engine's review with the network facts, unless the network checks are switched off."""
+def review(
+    base_text: str,
+    head_text: str,
+    config: Config,
+    accepted: Mapping[str, Acceptance] | None = None,
+    fresh: bool = False,
+) -> Review:
+    """The engine's review with the network facts, unless the network checks are switched off;
+    ``accepted`` rules do not count, ``fresh`` takes no answer from the cache."""
     base, head, diff = prepare(base_text, head_text, config.criteria)
     facts: Facts | None = None
     if config.net.enabled:
@@ -25,5 +34,7 @@ def review(base_text: str, head_text: str, config: Config) -> Review:
         from bot.store.gates import SharedGates
 
         db = database_for(config.service)
-        facts = gather(base, head, diff, config, cache=Cache(db), gates=SharedGates(db))
-    return review_parsed(base, head, diff, config.criteria, facts)
+        facts = gather(
+            base, head, diff, config, cache=Cache(db), gates=SharedGates(db), fresh=fresh
+        )
+    return review_parsed(base, head, diff, config.criteria, facts, accepted)

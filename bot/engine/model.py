@@ -98,6 +98,15 @@ class Diff:
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """A maintainer's ``/paperbot accept RULE REASON`` on a pull request."""
+
+    rule: str
+    by: str  # the maintainer's login
+    reason: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -105,6 +114,12 @@ class Finding:
     message: str
     suggestion: str | None = None  # a replacement for the whole line, when one is known
     preexisting: bool = False  # already true of the base list: reported, never blamed
+    accepted: Acceptance | None = None  # a maintainer accepted its rule here: shown, not counted
+
+    @property
+    def blamed(self) -> bool:
+        """Whether it counts towards the verdict."""
+        return not self.preexisting and self.accepted is None
 
 
 # Facts gathered by the network phase (links, citations). Rules read them; they never fetch.

@@ -82,8 +82,9 @@ def count_findings(findings: list[Finding]) -> str:
 
 
 def blamed(review: Review) -> list[Finding]:
-    """The findings the pull request is answerable for (not those the base list already had)."""
-    return [f for f in review.findings if not f.preexisting]
+    """The findings the pull request is answerable for (not those the base list already had,
+    nor those of a rule a maintainer accepted on it)."""
+    return [f for f in review.findings if f.blamed]
 
 
 def headline(review: Review) -> str:
@@ -183,6 +184,16 @@ def markdown(review: Review, criteria: Criteria) -> str:
         lines += [f"Section renamed: {neutral(old)} → {neutral(new)} (its papers stay).", ""]
     if blamed(review):
         lines += _findings_by_rule(blamed(review))
+    accepted = [f for f in review.findings if f.accepted is not None]
+    if accepted:
+        lines += ["**Accepted by maintainers, not counted:**", ""]
+        for rule in dict.fromkeys(f.rule for f in accepted):
+            acceptance = next(f.accepted for f in accepted if f.rule == rule and f.accepted)
+            lines.append(
+                f"- `{rule}` accepted by @{neutral(acceptance.by)}: {neutral(acceptance.reason)}"
+            )
+        lines += ["", "<details><summary>The accepted findings</summary>", ""]
+        lines += [*_findings_by_rule(accepted), "</details>", ""]
     earlier = [f for f in review.findings if f.preexisting]
     if earlier:
         lines += [
@@ -211,7 +222,7 @@ def inline_comments(review: Review) -> list[InlineComment]:
     touched = {e.line for e in review.diff.touched}
     by_line: dict[int, list[Finding]] = {}
     for finding in review.findings:
-        if finding.line in touched and not finding.preexisting:
+        if finding.line in touched and finding.blamed:
             by_line.setdefault(finding.line, []).append(finding)
     out = []
     for line, group in sorted(by_line.items()):
@@ -268,6 +279,9 @@ def as_json(review: Review, criteria: Criteria) -> dict[str, Any]:
                 "message": f.message,
                 "suggestion": f.suggestion,
                 "preexisting": f.preexisting,
+                "accepted": {"by": f.accepted.by, "reason": f.accepted.reason}
+                if f.accepted
+                else None,
             }
             for f in review.findings
         ],

@@ -3,11 +3,12 @@ and decide. Two texts and the criteria in, a Review out; nothing here does I/O."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.engine.criteria import Criteria
 from bot.engine.diff import diff as diff_lists
-from bot.engine.model import Diff, Facts, Finding, PaperList, Review, Verdict
+from bot.engine.model import Acceptance, Diff, Facts, Finding, PaperList, Review, Verdict
 from bot.engine.parse import parse
 from bot.engine.rules import RULES, RuleContext
 
@@ -24,7 +25,7 @@ def prepare(
 
 
 def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
-    blamed = [f for f in findings if not f.preexisting]
+    blamed = [f for f in findings if f.blamed]
     if any(f.severity == "error" for f in blamed):
         return "request_changes"
     if any(f.severity == "warning" for f in blamed):
@@ -59,15 +60,31 @@ def run_rules(
 
 
 def review(
-    base_text: str, head_text: str, criteria: Criteria, facts: Facts | None = None
+    base_text: str,
+    head_text: str,
+    criteria: Criteria,
+    facts: Facts | None = None,
+    accepted: Mapping[str, Acceptance] | None = None,
 ) -> Review:
     """The offline review (``facts`` None) or the review with facts gathered beforehand."""
     base, head, diff = prepare(base_text, head_text, criteria)
-    return review_parsed(base, head, diff, criteria, facts)
+    return review_parsed(base, head, diff, criteria, facts, accepted)
 
 
 def review_parsed(
-    base: PaperList, head: PaperList, diff: Diff, criteria: Criteria, facts: Facts | None = None
+    base: PaperList,
+    head: PaperList,
+    diff: Diff,
+    criteria: Criteria,
+    facts: Facts | None = None,
+    accepted: Mapping[str, Acceptance] | None = None,
 ) -> Review:
+    """``accepted``: rules a maintainer accepted on this pull request; their findings are shown
+    with who accepted them and why, and do not count towards the verdict."""
     findings = run_rules(base, head, diff, criteria, facts)
+    if accepted:
+        findings = tuple(
+            replace(f, accepted=accepted[f.rule]) if f.rule in accepted and not f.preexisting else f
+            for f in findings
+        )
     return Review(verdict_of(findings), diff, findings, head, base, facts)

@@ -37,6 +37,7 @@ def gather(
     *,
     reach: Reach = PUBLIC_ONLY,
     gates: Gates | None = None,
+    fresh: bool = False,
 ) -> Facts:
     """Facts for the network rules, within ``config.net.budget_seconds``; never raises.
 
@@ -53,7 +54,8 @@ def gather(
         run.incomplete.append("network checks are switched off (PAPERBOT_NET_ENABLED)")
         return run.facts()
     try:
-        run.from_cache()
+        if not fresh:  # a maintainer's recheck asks every service again (the answers are kept)
+            run.from_cache()
     except Exception as exc:  # a broken cache must not break the review
         run.cache = None
         run.incomplete.append(f"cache unavailable ({exc.__class__.__name__})")

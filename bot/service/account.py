@@ -106,7 +106,9 @@ _LOGINS: dict[tuple[str, str], str] = {}
 
 def login(service: ServiceSettings, client: Github) -> tuple[str, bool]:
     """(The bot's login, whether GitHub had to be asked). As an App ``<slug>[bot]`` (GET /app),
-    with a token the token's user (GET /user)."""
+    with a token the token's user (GET /user), unless the settings name it (``bot_login``)."""
+    if service.bot_login:
+        return service.bot_login, False
     as_app = bool(service.app_id and service.private_key)
     credential = f"app:{service.app_id}" if as_app else (service.github_token or "")
     key = (service.github_api_url, hashlib.sha256(credential.encode()).hexdigest())

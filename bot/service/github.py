@@ -21,8 +21,10 @@ from typing import Any, TypeVar
 from github import Auth, Github, GithubException
 from github.PullRequest import ReviewComment
 from github.Repository import Repository
+from requests.utils import parse_header_links
 
 from bot.config import ServiceSettings
+from bot.engine.model import Acceptance
 from bot.errors import GitHubRefused, InputError
 from bot.service.account import (
     PER_PAGE,
@@ -32,7 +34,7 @@ from bot.service.account import (
     installation_auth,
     login,
 )
-from bot.service.post import MARKER, Annotation, InlineNote, conclusion_of
+from bot.service.post import MARKER, Annotation, InlineNote, acceptances_in, conclusion_of
 from bot.store import database_for
 from bot.store.gates import Gates, SharedGates
 
@@ -51,6 +53,13 @@ class PullState:
     base_sha: str
     open: bool = True
     draft: bool = False
+
+
+@dataclass(frozen=True)
+class IssueState:
+    number: int
+    body: str
+    open: bool
 
 
 _THREADS = """
@@ -91,6 +100,7 @@ class GitHub:
         gates: Gates | None = None,
     ) -> None:
         self.requests = 0
+        self._summaries: dict[int, Any] = {}
         self._gates = gates
         self.as_app = bool(service.app_id and service.private_key)
         options = client_options(service)
@@ -212,8 +222,31 @@ class GitHub:
 
         return self._call(f"read {path} at {ref[:12]}", fetch)
 
+    def accepted(self, number: int) -> dict[str, Acceptance]:
+        """The acceptances kept in the bot's own summary comment (the listing is reused when the
+        summary is written)."""
+        mine = self._summary(number)
+        return acceptances_in(mine.body or "") if mine is not None else {}
+
+    def may_maintain(self, login: str) -> bool:
+        """Whether ``login`` has write, maintain or admin permission here (1 request; the
+        legacy ``permission`` field says ``write`` for maintainers)."""
+        level = self._call(
+            "read a commenter's permission",
+            lambda: self._repo.get_collaborator_permission(login),
+        )
+        return level in ("admin", "write")
+
+    def reply(self, number: int, body: str) -> None:
+        """A one-line answer to a command (not a summary: it carries no marker)."""
+        issue = self._repo.get_issue(number)
+        self._write("answer a command", lambda: issue.create_comment(body))
+
     def _summary(self, number: int) -> Any:
-        """The bot's summary comment on the pull request, or None (1 request per 100 comments)."""
+        """The bot's summary comment on the pull request, or None (1 request per 100 comments;
+        asked once per job)."""
+        if number in self._summaries:
+            return self._summaries[number]
         issue = self._repo.get_issue(number)
         me = self.login()
 
@@ -225,7 +258,8 @@ class GitHub:
                     return comment
             return None
 
-        return self._call("list PR comments", find)
+        self._summaries[number] = self._call("list PR comments", find)
+        return self._summaries[number]
 
     def upsert_summary(self, number: int, body: str, create: bool = True) -> str:
         """Edit the bot's one summary comment in place, or create it (1-2 requests).
@@ -241,7 +275,8 @@ class GitHub:
             return "absent"
         if mine is None:
             issue = self._repo.get_issue(number)
-            self._write("post the summary comment", lambda: issue.create_comment(body))
+            created = self._write("post the summary comment", lambda: issue.create_comment(body))
+            self._summaries[number] = created
             return "created"
         if mine.body == body:
             return "unchanged"
@@ -343,16 +378,32 @@ class GitHub:
         """The ``paperbot`` result on the head commit, for branch protection (1 request).
 
         As an App: a check run with annotations on the lines (50 at most, GitHub's limit per
-        request). With a token: a commit status, since only Apps may create check runs.
+        request). With a token: a commit status, since only Apps may create check runs. In a
+        GitHub Action (whose token is an App's): a check run if the workflow grants
+        `checks: write`, else a status.
         """
-        if not self.as_app:
-            self._write(
-                "set the commit status",
-                lambda: self._repo.get_commit(head_sha).create_status(
-                    state, description=description[:140], context=STATUS_CONTEXT
-                ),
-            )
-            return "status"
+        if self.as_app or self._service.actions:
+            try:
+                return self._check_run(head_sha, state, description, summary, annotations)
+            except GitHubRefused:
+                if self.as_app:
+                    raise  # the workflow grants no `checks: write`: a status instead
+        self._write(
+            "set the commit status",
+            lambda: self._repo.get_commit(head_sha).create_status(
+                state, description=description[:140], context=STATUS_CONTEXT
+            ),
+        )
+        return "status"
+
+    def _check_run(
+        self,
+        head_sha: str,
+        state: str,
+        description: str,
+        summary: str,
+        annotations: list[Annotation],
+    ) -> str:
         conclusion = conclusion_of(state)
         output: dict[str, str | list[Annotation]] = {
             "title": description[:255],
@@ -366,3 +417,55 @@ class GitHub:
             ),
         )
         return "check run"
+
+    def default_branch(self) -> tuple[str, str]:
+        """The repository's default branch and its web address, for links to lines (1 request)."""
+        return self._call(
+            "read the repository", lambda: (self._repo.default_branch, self._repo.html_url)
+        )
+
+    def own_issue(self, title: str) -> IssueState | None:
+        """The oldest issue with this title that the bot's account opened, open or closed (1
+        request per 100 issues of the bot's): one a stranger opened under the same title is not
+        the bot's to edit, nor to read state from. Pull requests (issues too, to this API) are
+        left out."""
+        me = self.login()
+        requester = self._github.requester
+        url: str | None = f"{self._repo.url}/issues"
+        params: dict[str, Any] | None = {
+            "state": "all",
+            "creator": me,
+            "sort": "created",
+            "direction": "asc",
+            "per_page": PER_PAGE,
+        }
+        while url:
+            headers, page = self._call(
+                "list the bot's issues",
+                partial(requester.requestJsonAndCheck, "GET", url, parameters=params),
+            )
+            for issue in page if isinstance(page, list) else []:
+                author = (issue.get("user") or {}).get("login")
+                if issue.get("title") == title and author == me and "pull_request" not in issue:
+                    body, state = issue.get("body") or "", issue.get("state")
+                    return IssueState(int(issue["number"]), str(body), state == "open")
+            pages = parse_header_links(headers.get("link", ""))
+            url = next((link["url"] for link in pages if link.get("rel") == "next"), None)
+            params = None  # the next page's address carries them
+        return None
+
+    def open_issue(self, title: str, body: str) -> int:
+        """A new issue (1 request); its number."""
+        issue = self._write("open an issue", lambda: self._repo.create_issue(title, body=body))
+        return issue.number
+
+    def edit_issue(self, number: int, body: str, open: bool | None = None) -> None:
+        """Rewrite an issue's body, and open or close it unless ``open`` is None (1 request)."""
+        issue = self._repo.get_issue(number)  # lazy: no request
+        if open is None:
+            edit = partial(issue.edit, body=body)
+        elif open:
+            edit = partial(issue.edit, body=body, state="open", state_reason="reopened")
+        else:
+            edit = partial(issue.edit, body=body, state="closed", state_reason="completed")
+        self._write("edit the issue", edit)

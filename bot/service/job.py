@@ -9,25 +9,33 @@ status is per commit, so a job that is run twice (a worker died, a retry) leaves
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from bot import review
 from bot.config import CONFIG_PATH, Config, parse_criteria
-from bot.errors import ConfigError, InputError, PaperbotError
+from bot.engine.model import Acceptance
+from bot.errors import ConfigError, GitHubRefused, InputError, PaperbotError
 from bot.service.github import GitHub
-from bot.service.post import Post, post_for, problem_post, untouched_post
+from bot.service.post import Post, post_for, problem_post, untouched_post, with_acceptances
 
 log = logging.getLogger(__name__)
 DISMISSAL = "paperbot: the changes it asked for are made; this request no longer stands."
 
 
-def build_post(base_text: str | None, head_text: str | None, config: Config) -> Post:
+def build_post(
+    base_text: str | None,
+    head_text: str | None,
+    config: Config,
+    accepted: Mapping[str, Acceptance] | None = None,
+    fresh: bool = False,
+) -> Post:
     """Engine phase: the list at both commits and the repository's criteria in, a Post out."""
     path = config.criteria.list_path
     if head_text is None:
         return problem_post(f"{path} is missing", f"{path} does not exist at the PR's head commit.")
     try:
-        result = review.review(base_text or "", head_text, config)
+        result = review.review(base_text or "", head_text, config, accepted, fresh)
     except PaperbotError as exc:
         return problem_post(f"cannot read {path}", str(exc))
     except Exception:  # a bug of ours: the PR still hears of it, the log keeps the details
@@ -58,6 +66,12 @@ class Superseded(Exception):
     """The pull request has moved on (a newer head, closed, a draft): the job posts nothing."""
 
 
+@dataclass(frozen=True)
+class Outcome:
+    text: str  # what was done (or would be)
+    state: str  # the result posted: success, failure or error
+
+
 def run_review(
     config: Config,
     repo_full_name: str,
@@ -69,13 +83,34 @@ def run_review(
     """Review one pull request at its current head and post the result; returns what was done
     (or would be). The pull request is read first (1 request): a job for a head that is no longer
     current (deliveries arrive out of order, an old body can be replayed) raises Superseded."""
-    github = GitHub(config.service, repo_full_name, installation_id)
+    return review_pull(config, repo_full_name, number, head_sha, installation_id, dry_run).text
+
+
+def review_pull(
+    config: Config,
+    repo_full_name: str,
+    number: int,
+    head_sha: str | None = None,
+    installation_id: int | None = None,
+    dry_run: bool = False,
+    *,
+    accepted: Mapping[str, Acceptance] | None = None,
+    fresh: bool = False,
+    github: GitHub | None = None,
+) -> Outcome:
+    """``run_review``, with the state of the result (a GitHub Action fails on it if asked).
+
+    ``accepted``: the maintainers' acceptances to keep (default: those the bot's summary comment
+    holds); ``fresh``: no network answer from the cache (``/paperbot recheck``)."""
+    github = github or GitHub(config.service, repo_full_name, installation_id)
     pull = github.pull(number)
     if head_sha is not None and pull.head_sha != head_sha:
         raise Superseded(f"the head is now {pull.head_sha[:12]}, not {head_sha[:12]}")
     if not pull.open or pull.draft:
         raise Superseded("the pull request is " + ("closed" if not pull.open else "a draft"))
     head_sha, base_sha = pull.head_sha, pull.base_sha
+    if accepted is None:
+        accepted = _accepted(github, number, dry_run)
     merge_base, files = github.changed_files(base_sha, head_sha)
     try:
         # From the base branch only: a pull request must not loosen its own rules.
@@ -94,14 +129,27 @@ def run_review(
             except InputError as exc:  # a file too large to read
                 post = problem_post(f"cannot read {path}", str(exc))
             else:
-                post = build_post(*texts, config)
+                post = build_post(*texts, config, accepted, fresh)
+    post = replace(post, summary=with_acceptances(post.summary, accepted))
     if dry_run:
-        return _describe(post, repo_full_name, number, head_sha)
+        return Outcome(_describe(post, repo_full_name, number, head_sha), post.state)
     done = _publish(github, post, number, head_sha)
-    return (
+    return Outcome(
         f"{repo_full_name}#{number} at {head_sha[:12]}: {post.description}; {done} "
-        f"({github.requests} GitHub requests)"
+        f"({github.requests} GitHub requests)",
+        post.state,
     )
+
+
+def _accepted(github: GitHub, number: int, dry_run: bool) -> dict[str, Acceptance]:
+    """The acceptances in the bot's summary comment; a dry run without credentials (which
+    cannot learn whose comments are the bot's) shows the review without them."""
+    try:
+        return github.accepted(number)
+    except GitHubRefused:
+        if not dry_run:
+            raise
+        return {}
 
 
 def _publish(github: GitHub, post: Post, number: int, head_sha: str) -> str:

@@ -7,11 +7,15 @@ would post.
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.engine import render
 from bot.engine.criteria import Criteria
-from bot.engine.model import Review, Severity
+from bot.engine.model import Acceptance, Review, Severity
 from bot.engine.text import visible
 
 # A check run annotation, as GitHub's API takes it.
@@ -44,6 +48,44 @@ _ANNOTATION_LEVEL: dict[Severity, str] = {
 def marked(body: str) -> str:
     """A comment as the bot posts it: the marker first, so that the bot finds it again."""
     return f"{MARKER}\n{body}"
+
+
+# Maintainers' acceptances live in the bot's own summary comment, right after the marker (so a
+# cut at GitHub's size limit keeps them): base64 JSON inside an HTML comment, which no text of
+# a reason can close. Read back only from the comment the bot itself wrote.
+_ACCEPTED = re.compile(r"<!-- paperbot:accepted ([A-Za-z0-9+/=]{0,20000}) -->$")
+MAX_ACCEPTED = 20
+MAX_REASON = 300
+
+
+def with_acceptances(summary: str, accepted: Mapping[str, Acceptance]) -> str:
+    """The summary comment carrying ``accepted`` (it starts with the marker)."""
+    if not accepted:
+        return summary
+    kept = [{"rule": a.rule, "by": a.by, "reason": a.reason} for a in accepted.values()]
+    block = base64.b64encode(json.dumps(kept[:MAX_ACCEPTED]).encode()).decode()
+    head, _, rest = summary.partition("\n")
+    return f"{head}\n<!-- paperbot:accepted {block} -->\n{rest}"
+
+
+def acceptances_in(summary: str) -> dict[str, Acceptance]:
+    """What ``with_acceptances`` wrote; nothing from a block that does not read back right."""
+    lines = summary.split("\n", 2)  # only right after the marker: never text quoted below
+    found = _ACCEPTED.match(lines[1]) if len(lines) > 1 and lines[0] == MARKER else None
+    if not found:
+        return {}
+    try:
+        items = json.loads(base64.b64decode(found.group(1), validate=True))
+    except ValueError:
+        return {}
+    accepted: dict[str, Acceptance] = {}
+    for item in items[:MAX_ACCEPTED] if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        rule, by, reason = (item.get(k) for k in ("rule", "by", "reason"))
+        if isinstance(rule, str) and isinstance(by, str) and isinstance(reason, str) and rule:
+            accepted[rule] = Acceptance(rule, by, reason[:MAX_REASON])
+    return accepted
 
 
 def status_of(review: Review) -> tuple[str, str]:
@@ -113,7 +155,7 @@ def post_for(review: Review, criteria: Criteria) -> Post:
             message=visible(f.message),
         )
         for f in review.findings
-        if f.line is not None and not f.preexisting
+        if f.line is not None and f.blamed
     )[:MAX_ANNOTATIONS]
     state, description = status_of(review)
     event = review_event(review, criteria.review_event)

@@ -43,7 +43,7 @@ BACKOFF_CAP_SECONDS = 3600.0  # caps our own backoff and what a rate-limit reset
 IDLE_SECONDS = {"sqlite": 1.0, "postgres": 5.0}
 
 STATES = ("queued", "running", "done", "failed", "superseded")
-_JOB = "id, delivery, repo, number, head_sha, base_sha, installation_id, attempts"
+_JOB = "id, delivery, repo, number, head_sha, base_sha, installation_id, attempts, command"
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Job:
     installation_id: int | None
     attempts: int
     lease: str
+    command: str | None = None  # a maintainer's command (JSON), else a review of ``head_sha``
 
 
 def _pull_lock(repo: str, number: int) -> str:
@@ -119,6 +120,28 @@ class Queue:
                 tx.notify(JOBS)
         return bool(added)
 
+    def enqueue_command(
+        self,
+        delivery: str,
+        repo: str,
+        number: int,
+        command: str,
+        installation_id: int | None = None,
+    ) -> bool:
+        """Queue a maintainer's command; False when this delivery was queued before. It runs as
+        a job of its pull request (never beside its review) and reviews the current head."""
+        now = self.clock()
+        with self.db.transaction() as tx:
+            added = tx.run(
+                "INSERT INTO queue_jobs (delivery, repo, number, head_sha, installation_id, "
+                "state, run_after, command, created_at, updated_at) "
+                "VALUES (?, ?, ?, '', ?, 'queued', ?, ?, ?, ?) ON CONFLICT (delivery) DO NOTHING",
+                (delivery, repo, number, installation_id, now, command, now, now),
+            )
+            if added:
+                tx.notify(JOBS)
+        return bool(added)
+
     def claim(self) -> Job | None:
         """Lease the next job that is due, or take back one whose worker died."""
         now = self.clock()
@@ -141,6 +164,7 @@ class Queue:
                 base,
                 installation,
                 attempts,
+                command,
                 state,
             ) in candidates:
                 if state == "running" and attempts >= self.max_attempts:
@@ -156,7 +180,7 @@ class Queue:
                     (lease, now + self.lease_seconds, now, job_id),
                 )
                 return Job(job_id, delivery, repo, number, head, base, installation, attempts + 1,
-                           lease)  # fmt: skip
+                           lease, command)  # fmt: skip
         return None
 
     def _free(self, tx: Tx, repo: str, number: int, job_id: int, now: float) -> bool:

@@ -17,8 +17,11 @@ from werkzeug.exceptions import HTTPException
 
 from bot.config import Config
 from bot.errors import ConfigError, InputError, SignatureError, StoreError
+from bot.service.commands import command_of
 from bot.service.payload import (
+    CommentEvent,
     PullRequestEvent,
+    comment_event,
     delivery_id,
     ignore_reason,
     parse_json,
@@ -99,15 +102,36 @@ def create_app(config: Config, queue: Queue | None = None) -> Flask:
         event = request.headers.get("X-GitHub-Event", "")
         if event == "ping":
             return jsonify(ok=True, zen=payload.get("zen")), 200
+        delivery = delivery_id(request.headers.get("X-GitHub-Delivery"))
+        if event == "issue_comment":
+            return _command(queue, comment_event(payload), delivery)
         if event != "pull_request":
             return jsonify(ignored=f"event {event!r} needs no review"), 200
         pull = pull_request_event(payload)
         why_not = ignore_reason(pull)
         if why_not:
             return jsonify(ignored=why_not), 200
-        return _enqueue(queue, pull, delivery_id(request.headers.get("X-GitHub-Delivery")))
+        return _enqueue(queue, pull, delivery)
 
     return app
+
+
+def _command(queue: Queue, comment: CommentEvent, delivery: str) -> tuple[Response, int]:
+    command = command_of(comment)
+    if command is None:
+        return jsonify(ignored="no command for paperbot"), 200
+    queued = queue.enqueue_command(
+        delivery,
+        comment.repo,
+        comment.number,
+        command.queued(comment.author),
+        comment.installation_id,
+    )
+    where = f"{comment.repo}#{comment.number}"
+    said = f"/paperbot {command.name} by {comment.author}"
+    log.info("delivery %s: %s: %s %s", delivery, where, said, "queued" if queued else "seen before")
+    answer = jsonify(queued=queued, delivery=delivery, command=command.name)
+    return answer, 202 if queued else 200
 
 
 def _enqueue(queue: Queue, pull: PullRequestEvent, delivery: str) -> tuple[Response, int]:

@@ -1,5 +1,6 @@
 """The queue worker: take a job, run the review, record how it went; and, every
-``PAPERBOT_RECONCILE_INTERVAL_SECONDS``, the sweep that heals lost deliveries.
+``PAPERBOT_RECONCILE_INTERVAL_SECONDS``, the sweep that heals lost deliveries; every
+``PAPERBOT_REPORT_INTERVAL_SECONDS``, the link report of the repositories the sweep covers.
 
 It runs as its own process (``paperbot worker``, the Procfile's ``worker:`` line) or as a thread
 of the web process (``PAPERBOT_INLINE_WORKER``). Both can run at once: the queue's leases keep
@@ -15,11 +16,13 @@ import threading
 
 from bot import LOG_FORMAT
 from bot.config import Config
-from bot.errors import GitHubRefused, GitHubUnavailable, StoreError
+from bot.errors import GitHubRefused, GitHubUnavailable, PaperbotError, StoreError
 from bot.net.answers import startup_notices
+from bot.service.commands import Command, run_command
 from bot.service.job import Superseded, run_review
 from bot.service.queue import Job, Queue
 from bot.service.reconcile import sweep
+from bot.service.report import report_repositories
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +55,26 @@ def _heartbeat(queue: Queue, job: Job) -> threading.Event:
     return stop
 
 
+def _carry_out(config: Config, job: Job) -> str:
+    """The job's work: a maintainer's command, or a review of its head."""
+    if job.command is not None:
+        command, author = Command.unqueued(job.command)
+        return run_command(config, job.repo, job.number, command, author, job.installation_id)
+    return run_review(
+        config,
+        job.repo,
+        job.number,
+        head_sha=job.head_sha,
+        installation_id=job.installation_id,
+        dry_run=config.service.dry_run,
+    )
+
+
 def _run(config: Config, queue: Queue, job: Job) -> str:
-    where = f"{job.repo}#{job.number} at {job.head_sha[:12]} (delivery {job.delivery})"
+    what = "a maintainer's command" if job.command else f"at {job.head_sha[:12]}"
+    where = f"{job.repo}#{job.number} {what} (delivery {job.delivery})"
     try:
-        outcome = run_review(
-            config,
-            job.repo,
-            job.number,
-            head_sha=job.head_sha,
-            installation_id=job.installation_id,
-            dry_run=config.service.dry_run,
-        )
+        outcome = _carry_out(config, job)
     except Superseded as exc:
         queue.supersede(job, str(exc))
         log.info("%s: superseded: %s", where, exc)
@@ -96,9 +108,11 @@ def run(config: Config, queue: Queue | None = None, stop: threading.Event | None
     for notice in startup_notices(config.net):
         log.warning("%s", notice)
     every = config.service.reconcile_interval_seconds
+    reports = LinkReports(config, queue)
     while not stop.is_set():
         if every > 0:
             _sweep_when_due(config, queue, every)
+        reports.start_when_due()
         try:
             worked = process_one(config, queue) is not None
         except StoreError as exc:  # the database is down or unreachable: one line, and again
@@ -128,6 +142,46 @@ def _sweep_when_due(config: Config, queue: Queue, every: float) -> None:
         log.error("sweep not run: %s", exc)
     except Exception:
         log.exception("sweep failed")
+
+
+class LinkReports:
+    """The link report of every repository the sweep covers, once per
+    ``PAPERBOT_REPORT_INTERVAL_SECONDS`` across every worker sharing the database, in a thread of
+    its own: auditing a whole list takes minutes, which reviews should not wait for. A turn that
+    comes while this process's last report still runs is left to the next interval."""
+
+    def __init__(self, config: Config, queue: Queue) -> None:
+        self.config = config
+        self.queue = queue
+        self.thread: threading.Thread | None = None
+
+    def start_when_due(self) -> threading.Thread | None:
+        every = self.config.service.report_interval_seconds
+        if every <= 0 or (self.thread is not None and self.thread.is_alive()):
+            return None
+        try:
+            if not self.queue.claim_turn("link-report", every):
+                return None
+        except StoreError as exc:
+            log.error("link report not run: %s", exc)
+            return None
+        except Exception:
+            log.exception("link report not run")
+            return None
+        self.thread = threading.Thread(
+            target=_report, args=(self.config,), name="paperbot-report", daemon=True
+        )
+        self.thread.start()
+        return self.thread
+
+
+def _report(config: Config) -> None:
+    try:
+        log.info("link report: %s", report_repositories(config))
+    except PaperbotError as exc:  # the App's installations could not be listed, say
+        log.error("link report failed: %s", exc)
+    except Exception:  # a bug must not go unseen; the next interval tries again
+        log.exception("link report failed")
 
 
 def start_thread(config: Config, queue: Queue) -> threading.Event:

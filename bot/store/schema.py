@@ -67,6 +67,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS queue_jobs_head ON queue_jobs (repo, number, head_sha)",
         ],
     ),
+    (
+        3,
+        "maintainers' commands queued beside reviews",
+        ["ALTER TABLE queue_jobs ADD COLUMN command TEXT"],
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

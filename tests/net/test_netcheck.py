@@ -224,6 +224,22 @@ def test_warm_cache_makes_no_request(services, config, base_url, tmp_path):
     assert second == first
 
 
+def test_a_fresh_gathering_asks_again_and_keeps_the_new_answers(services, config, tmp_path):
+    """``/paperbot recheck``: a count that changed since it was cached is seen at once."""
+    cache = Cache(str(tmp_path / "paperbot.sqlite3"))
+    base, head = added(WIDE)
+    review(head, config, base, cache)
+    services.papers = [replace(p, citations=40) if p.arxiv == "1605.07146" else p
+                       for p in services.papers]  # fmt: skip
+    services.hits.clear()
+    b, h, d = prepare(base, head, config.criteria)
+    facts = gather(b, h, d, config, cache=cache, reach=Reach(no_dns), clock=FakeClock(), fresh=True)
+    assert services.hits["s2"] >= 1
+    assert [m.citations for m in facts.citations.values() if m] == [40]
+    again, _ = review(head, config, base, cache)  # and the cache now holds the new count
+    assert [m.citations for m in again.citations.values() if m] == [40]
+
+
 def test_no_answer_is_not_cached(services, config, tmp_path):
     cache = Cache(str(tmp_path / "paperbot.sqlite3"))
     services.down |= {"s2", "oa", "arxiv"}

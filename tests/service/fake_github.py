@@ -65,9 +65,18 @@ class State:
     # Who a personal token belongs to; installation tokens act as the App's bot account.
     users: dict[str, str] = field(default_factory=lambda: {"ghp_test": "paperbot-user"})
     app_slug: str = "paperbot"
+    # Permissions an account's token lacks, e.g. {"github-actions[bot]": {"checks"}} for a
+    # workflow whose permissions block leaves out `checks: write`.
+    withheld: dict[str, set[str]] = field(default_factory=dict)
+    # Repository permissions by login, as GET .../collaborators/{login}/permission reports them
+    # (a maintainer's is "write" there; its role_name says "maintain"). Others: "read".
+    permissions: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     next_id: int = 1000
+    default_branch: str = "master"
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> issue
+    issues_enabled: bool = True  # Settings -> Features -> Issues
 
 
 class FakeGitHub:
@@ -129,6 +138,21 @@ class FakeGitHub:
 
     def close(self, number: int) -> None:
         self.state.pulls[number]["state"] = "closed"
+
+    def put_file(self, path: str, text: str, ref: str | None = None) -> None:
+        """A file as it is on a branch (the default branch unless ``ref`` names another)."""
+        with self.lock:
+            self.state.files[(path, ref or self.state.default_branch)] = text
+
+    def add_issue(self, title: str, body: str, login: str, state: str = "open") -> int:
+        """An issue someone opened; its number."""
+        with self.lock:
+            issue = _new_issue(self, title, body, login)
+            issue.update(state=state, closed_at=_now_iso() if state == "closed" else None)
+            return int(issue["number"])
+
+    def issues_titled(self, title: str) -> list[dict[str, Any]]:
+        return [i for _, i in sorted(self.state.issues.items()) if i["title"] == title]
 
     def add_comment(self, number: int, body: str, login: str) -> None:
         """A comment someone else wrote on the pull request."""
@@ -262,7 +286,12 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.hold)
         with fake.lock:
             who = _caller(fake, self.headers.get("Authorization", ""))
-            answer = _route(fake, method, parts.path, query, body, who)
+            read_only = "write" in fake.state.withheld.get(who or "", set())
+            if read_only and (method != "GET" and not _is_query(parts.path, body)):
+                # the token of a `pull_request` workflow run from a fork: read-only
+                answer: Answer = (403, {"message": "Resource not accessible by integration"})
+            else:
+                answer = _route(fake, method, parts.path, query, body, who)
         self._send(*answer)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -281,6 +310,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _is_query(path: str, body: Any) -> bool:
+    """A GraphQL read (a POST that writes nothing)."""
+    text = str((body or {}).get("query", "")) if isinstance(body, dict) else ""
+    return path == "/graphql" and not text.lstrip().startswith("mutation")
 
 
 def _user(login: str) -> dict[str, Any]:
@@ -398,6 +433,19 @@ def _repo_routes(
     path = f"/repos/{state.repo}{rest}"
     if rest == "/installation":
         return 200, {"id": 1, "app_id": 1}
+    if method == "GET" and rest == "":
+        return 200, {
+            "id": 1,
+            "name": state.repo.split("/")[1],
+            "full_name": state.repo,
+            "url": repo_url,
+            "html_url": f"https://github.com/{state.repo}",
+            "default_branch": state.default_branch,
+            "has_issues": state.issues_enabled,
+            "private": False,
+        }
+    if rest == "/issues" or rest.startswith("/issues/") and "/comments" not in rest:
+        return _issue_routes(fake, method, rest, path, query, body, who)
     if method == "GET" and rest == "/pulls":
         wanted = query.get("state", "open")
         pulls = [
@@ -470,7 +518,15 @@ def _repo_routes(
         latest = {s["context"]: s for s in mine}  # GitHub shows the latest per context
         return 200, {"sha": m[1], "state": "pending", "statuses": list(latest.values()),
                      "total_count": len(latest)}  # fmt: skip
+    if (m := re.fullmatch(r"/collaborators/([^/]+)/permission", rest)) and method == "GET":
+        level = state.permissions.get(m[1], "read")  # anyone may read a public repository
+        role = {"admin": "admin", "write": "write", "read": "read"}.get(level, "none")
+        return 200, {"permission": level, "role_name": role, "user": _user(m[1])}
     if rest == "/check-runs" and method == "POST":
+        if who is None or not who.endswith("[bot]"):  # a user's token, even with every scope
+            return 403, {"message": "You must authenticate via a GitHub App."}
+        if "checks" in state.withheld.get(who, set()):  # the workflow's permissions: block
+            return 403, {"message": "Resource not accessible by integration"}
         run = {"id": len(state.check_runs) + 1, **body}
         state.check_runs.append(run)
         return 201, run
@@ -482,6 +538,129 @@ def _repo_routes(
         ]
         return 200, {"total_count": len(runs), "check_runs": runs}
     return 404, {"message": f"fake GitHub has no {method} {path}"}
+
+
+MAX_ISSUE_BODY = 65_536  # GitHub's limit on an issue's (and a comment's) body
+ISSUE_STATES = ("open", "closed")
+STATE_REASONS = ("completed", "not_planned", "reopened", None)
+
+
+def _invalid(field_name: str, message: str) -> Answer:
+    error = {"resource": "Issue", "code": "invalid", "field": field_name, "message": message}
+    return 422, {"message": "Validation Failed", "errors": [error]}
+
+
+def _new_issue(fake: FakeGitHub, title: str, body: str | None, login: str) -> dict[str, Any]:
+    """Issues and pull requests share one sequence of numbers, as on GitHub."""
+    state = fake.state
+    number = max([0, *state.issues, *state.pulls]) + 1
+    state.next_id += 1
+    now = _now_iso()
+    issue = {
+        "id": state.next_id,
+        "node_id": f"I_{state.next_id}",
+        "url": f"{fake.url}/repos/{state.repo}/issues/{number}",
+        "html_url": f"https://github.com/{state.repo}/issues/{number}",
+        "number": number,
+        "title": title,
+        "body": body,
+        "user": _user(login),
+        "state": "open",
+        "state_reason": None,
+        "labels": [],
+        "comments": 0,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+    }
+    state.issues[number] = issue
+    return issue
+
+
+def _pull_as_issue(fake: FakeGitHub, number: int, pull: dict[str, Any]) -> dict[str, Any]:
+    """A pull request as the issues API lists it: with a ``pull_request`` object."""
+    pulls_url = f"{fake.url}/repos/{fake.state.repo}/pulls/{number}"
+    return {
+        "id": number,
+        "url": f"{fake.url}/repos/{fake.state.repo}/issues/{number}",
+        "number": number,
+        "title": f"Change {number}",
+        "body": "",
+        "user": _user("Codertocat"),
+        "state": pull["state"],
+        "pull_request": {"url": pulls_url},
+    }
+
+
+def _issue_routes(
+    fake: FakeGitHub,
+    method: str,
+    rest: str,
+    path: str,
+    query: dict[str, str],
+    body: Any,
+    who: str | None,
+) -> Answer:
+    """Create, read, edit and list issues, refusing what GitHub's REST API refuses."""
+    state = fake.state
+    writes = method in ("POST", "PATCH")
+    if writes and not state.issues_enabled:
+        return 410, {"message": "Issues are disabled for this repo"}
+    if writes and who is None:
+        return 401, {"message": "Requires authentication"}
+    if writes and "issues" in state.withheld.get(who or "", set()):  # no `issues: write`
+        return 403, {"message": "Resource not accessible by integration"}
+    body = body if isinstance(body, dict) else {}
+    if "body" in body and len(body["body"] or "") > MAX_ISSUE_BODY:
+        return _invalid("body", "body is too long (maximum is 65536 characters)")
+    if "title" in body and (not isinstance(body["title"], str) or not body["title"].strip()):
+        return _invalid("title", "title can't be blank")
+    if rest == "/issues" and method == "GET":
+        wanted = query.get("state", "open")
+        if wanted not in (*ISSUE_STATES, "all"):
+            return _invalid("state", f"{wanted!r} is not a state")
+        if query.get("sort", "created") not in ("created", "updated", "comments"):
+            return _invalid("sort", "unknown sort")
+        found = [*state.issues.values()]
+        found += [_pull_as_issue(fake, n, p) for n, p in state.pulls.items()]
+        creator = query.get("creator")
+        found = [
+            i
+            for i in sorted(found, key=lambda i: i["number"], reverse=True)  # newest first
+            if (wanted == "all" or i["state"] == wanted)
+            and (creator is None or i["user"]["login"].lower() == creator.lower())
+        ]
+        if query.get("direction", "desc") == "asc":
+            found.reverse()
+        return _page(fake, path, query, found)
+    if rest == "/issues" and method == "POST":
+        if not isinstance(body.get("title"), str):
+            error = {"resource": "Issue", "code": "missing_field", "field": "title"}
+            return 422, {"message": "Validation Failed", "errors": [error]}
+        return 201, _new_issue(fake, body["title"], body.get("body"), str(who))
+    m = re.fullmatch(r"/issues/(\d+)", rest)
+    number = int(m[1]) if m else 0
+    issue = state.issues.get(number)
+    if m and method == "GET" and issue is None and number in state.pulls:
+        return 200, _pull_as_issue(fake, number, state.pulls[number])
+    if issue is None and number in state.pulls:  # GitHub would edit the pull request
+        return 404, {"message": f"fake GitHub has no {method} of a pull request as an issue"}
+    if issue is None:
+        return 404, {"message": "Not Found"}
+    if method == "GET":
+        return 200, issue
+    if method != "PATCH":
+        return 404, {"message": f"fake GitHub has no {method} {path}"}
+    if body.get("state", issue["state"]) not in ISSUE_STATES:
+        return _invalid("state", f"{body['state']!r} is not open or closed")
+    if body.get("state_reason") not in STATE_REASONS:
+        return _invalid("state_reason", f"{body['state_reason']!r} is not a state reason")
+    was = issue["state"]
+    issue.update({k: body[k] for k in ("title", "body", "state", "state_reason") if k in body})
+    if issue["state"] != was:
+        issue["closed_at"] = _now_iso() if issue["state"] == "closed" else None
+    issue["updated_at"] = _now_iso()
+    return 200, issue
 
 
 def _create_review(fake: FakeGitHub, number: int, body: dict[str, Any], who: str | None) -> Answer:
