@@ -6,23 +6,29 @@ addresses blocked. So the checker hands every link to an arXiv host, including o
 redirect hop, to ``ArxivLinks``: an id is asked of the export API, up to 100 ids a call, through
 the arXiv gate (``bot.net.scholar.http``; with ``SharedGates``, shared by every process of the
 database); a page of arXiv's that names no paper is skipped. Answers are cached as a review caches
-them, so that a review after an audit (or a second audit) asks arXiv nothing new.
+them, so that a review after an audit (or a second audit) asks arXiv nothing new. The database and
+the API's client are opened at the first arXiv link: a list without one leaves no database behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import re
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.config import Config
 from bot.engine.identity import arxiv_id
 from bot.engine.model import LinkStatus, PaperMeta
-from bot.net.links.check import LinkCache
+from bot.net.cache import Cache
+from bot.net.guard import PUBLIC_ONLY, Reach
 from bot.net.scholar.arxiv import ARXIV_BATCH, arxiv_titles
-from bot.net.scholar.http import Http
+from bot.net.scholar.http import Http, new_client
+from bot.store import database_for
+from bot.store.gates import SharedGates
 
 NOT_FETCHED = "an arXiv page that names no paper: arXiv's pages are not fetched by robots"
 _OLD_STYLE_CLASS = re.compile(r"^([a-z\-]+)\.[a-z]{2}/")
@@ -57,14 +63,29 @@ class ArxivLinks:
     cost a second call, 3 s later, for the ids read after it."""
 
     def __init__(
-        self, http: Http, cache: LinkCache | None = None, listed: asyncio.Event | None = None
+        self, config: Config, reach: Reach = PUBLIC_ONLY, listed: asyncio.Event | None = None
     ) -> None:
-        self.http = http
-        self.cache = cache
+        self.config = config
+        self.reach = reach
         self.listed = listed
+        self.http: Http | None = None
+        self.cache: Cache | None = None
         self.answers: dict[str, asyncio.Future[Any]] = {}
         self.queued: list[str] = []
         self.caller: asyncio.Task[None] | None = None
+
+    def _connect(self) -> Http:
+        """The export API's client, paced by the service database's arXiv gate."""
+        if self.http is None:
+            db = database_for(self.config.service)
+            self.cache = Cache(db)
+            client = new_client(self.config.net, self.reach)
+            self.http = Http(client, self.config.net, math.inf, gates=SharedGates(db))
+        return self.http
+
+    async def aclose(self) -> None:
+        if self.http is not None:
+            await self.http.client.aclose()
 
     def wants(self, url: str) -> bool:
         try:
@@ -91,6 +112,7 @@ class ArxivLinks:
         try:
             if self.listed is not None:
                 await self.listed.wait()
+            http = self._connect()
             unknown: list[str] = []
             while self.queued or unknown:
                 fresh, self.queued = self.queued, []
@@ -102,11 +124,11 @@ class ArxivLinks:
                         unknown.append(arxiv)
                 batch, unknown = unknown[:ARXIV_BATCH], unknown[ARXIV_BATCH:]
                 if batch:
-                    found = await arxiv_titles(self.http, batch)
+                    found = await arxiv_titles(http, batch)
                     await asyncio.to_thread(self._keep, found)
                     for arxiv in batch:
                         self.answers[arxiv].set_result(found.get(arxiv, _NO_ANSWER))
-        except Exception:  # the audit goes on: these links are unverified
+        except Exception:  # no database, a bug: the audit goes on, these links unverified
             pass
         finally:
             self.caller = None
@@ -130,7 +152,7 @@ class ArxivLinks:
         ``link_ttl_seconds``; no answer is not kept."""
         if self.cache is None:
             return
-        net = self.http.net
+        net = self.config.net
         for arxiv, meta in found.items():
             ttl = net.metadata_ttl_seconds if meta else net.link_ttl_seconds
             with contextlib.suppress(Exception):  # an unkept answer still serves this audit

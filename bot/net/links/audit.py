@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -21,14 +20,10 @@ from typing import TextIO
 from bot.config import Config
 from bot.engine.model import LinkStatus
 from bot.errors import InputError
-from bot.net.cache import Cache
 from bot.net.guard import PUBLIC_ONLY, Reach
 from bot.net.links.arxiv import ArxivLinks
 from bot.net.links.check import check_links_async
 from bot.net.links.collect import iter_links
-from bot.net.scholar.http import Http, new_client
-from bot.store import database_for
-from bot.store.gates import SharedGates
 
 READ_TURN_SECONDS = 0.005  # reading a list gives the checks a turn this often
 
@@ -79,18 +74,19 @@ async def _check_all(
     reach: Reach,
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, LinkStatus]:
-    db = database_for(config.service)
     listed = asyncio.Event()
-    async with new_client(config.net, reach) as client:
-        http = Http(client, config.net, math.inf, gates=SharedGates(db))
+    arxiv = ArxivLinks(config, reach, listed)
+    try:
         return await check_links_async(
             _distinct_links(text, first_line, listed),
             config.net,
             resolver=reach.resolver,
             trusted=reach.trusted,
             progress=progress,
-            delegate=ArxivLinks(http, Cache(db), listed),
+            delegate=arxiv,
         )
+    finally:
+        await arxiv.aclose()
 
 
 def _report(

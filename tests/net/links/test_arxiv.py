@@ -123,3 +123,23 @@ def test_a_second_audit_takes_arxivs_answers_from_the_database(
     second = run_audit(tmp_path, urls, config, reach)
     assert second == first
     assert services.hits["arxiv"] == 1
+
+
+def test_a_list_without_arxiv_links_leaves_no_database_behind(
+    tmp_path: Path, site: Site, public_site: Site, base_url: str
+):
+    config, reach = arxiv_setup(base_url, tmp_path, public_site)
+    code, found = run_audit(tmp_path, [site.route("/paper.pdf", status(200))], config, reach)
+    assert code == 0 and [r["status"] for r in found.values()] == ["ok"]
+    assert not Path(config.service.db_path).exists()
+
+
+def test_without_its_database_the_audit_leaves_arxiv_links_unverified(
+    tmp_path: Path, public_site: Site, services: Behaviour, base_url: str
+):
+    config, reach = arxiv_setup(base_url, tmp_path, public_site)
+    nowhere = ServiceSettings(db_path=str(tmp_path / "missing" / "paperbot.sqlite3"))
+    url = f"http://arxiv.org:{public_site.port}/abs/{RESNET.arxiv}"
+    code, found = run_audit(tmp_path, [url], replace(config, service=nowhere), reach)
+    assert (code, found[url]["status"]) == (0, "unverified")
+    assert services.hits["arxiv"] == 0 and public_site.requests == []
