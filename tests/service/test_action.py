@@ -31,7 +31,7 @@ def github() -> FakeGitHub:
 
 
 def config(**settings) -> Config:
-    service = ServiceSettings(github_write_interval=0.0, **settings)
+    service = ServiceSettings(github_write_interval=0.0, db_path=":memory:", **settings)
     return Config(net=NetSettings(enabled=False), service=service)
 
 
@@ -94,12 +94,16 @@ def test_fail_on_error_fails_the_job_on_a_request_for_changes_only(github):
     assert code == 0
 
 
-def test_a_forks_pull_request_run_has_a_read_only_token_and_says_so(github, monkeypatch, capsys):
+def test_a_forks_pull_request_run_has_a_read_only_token_and_says_so(
+    github, monkeypatch, capsys, tmp_path
+):
     github.state.withheld[ACTIONS_LOGIN] = {"write"}
     with pytest.raises(GitHubRefused):
         run_action(config(), env(github, "pull_request", FORK_PR))
     for name, value in env(github, "pull_request", FORK_PR).items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PAPERBOT_DB", str(tmp_path / "paperbot.sqlite3"))
+    monkeypatch.setenv("PAPERBOT_GITHUB_WRITE_INTERVAL", "0")
     assert main(["action"]) == 4
     err = capsys.readouterr().err
     assert err.startswith("paperbot: error: ") and "Resource not accessible" in err
