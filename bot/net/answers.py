@@ -16,7 +16,7 @@ from bot.net.guard import Reach
 from bot.net.links.check import BUDGET_DETAIL, check_links_async
 from bot.net.lookups import Lookups
 from bot.net.retry import Clock
-from bot.net.scholar.arxiv import arxiv_titles
+from bot.net.scholar.arxiv import arxiv_link_status, arxiv_titles
 from bot.net.scholar.doi import crossref_titles, doi_registered
 from bot.net.scholar.http import Http
 from bot.net.scholar.match import PaperQuery
@@ -201,14 +201,7 @@ class Answers:
     def facts(self) -> Facts:
         links = dict(self.links)
         for url, arxiv in self.lookups.arxiv_links.items():
-            if problem := arxiv_id_problem(arxiv):
-                links[url] = LinkStatus(url, "broken", f"{arxiv} is no arXiv id: {problem}")
-            elif arxiv not in self.arxiv:
-                links[url] = LinkStatus(url, "unverified", "the arXiv export API did not answer")
-            elif self.arxiv[arxiv] is None:
-                links[url] = LinkStatus(url, "broken", f"arXiv has no paper {arxiv}", 404)
-            else:
-                links[url] = LinkStatus(url, "ok", "found through the arXiv export API", 200)
+            links[url] = arxiv_link_status(url, arxiv, self.arxiv)
         for url, key in self.lookups.doi_links.items():
             if key not in self.registered:
                 links[url] = LinkStatus(url, "unverified", "doi.org did not answer")

@@ -9,9 +9,9 @@ from bot.engine.criteria import Criteria
 from bot.engine.identity import arxiv_id, doi
 from bot.engine.model import Diff, Entry, PaperList, PaperMeta
 from bot.engine.scope import needs_citations, new_urls
+from bot.net.scholar.arxiv import query_id
 from bot.net.scholar.match import PaperQuery
 
-_OLD_STYLE_CLASS = re.compile(r"^([a-z\-]+)\.[a-z]{2}/")
 _DOI_HOST = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.I)
 _NIPS_SLUG = re.compile(r"papers\.nips\.cc/paper/\d+-([a-z0-9-]+?)(?:\.pdf)?/?$", re.I)
 NIPS_URL = "the NIPS proceedings URL"
@@ -36,7 +36,7 @@ def _arxiv(url: str) -> str | None:
     """The id to ask arXiv for: old-style ids lose their subject class (math.GT/0309136 ->
     math/0309136); arXiv's own DOIs (10.48550/arXiv.<id>, at DataCite, not Crossref) are ids."""
     found = arxiv_id(url)
-    return _OLD_STYLE_CLASS.sub(r"\1/", found) if found else None
+    return query_id(found) if found else None
 
 
 def paper_key(entry: Entry) -> str:
@@ -46,7 +46,7 @@ def paper_key(entry: Entry) -> str:
 
 def _query(entry: Entry) -> PaperQuery:
     ident = entry.identity
-    arxiv = _OLD_STYLE_CLASS.sub(r"\1/", ident.arxiv) if ident.arxiv else None
+    arxiv = query_id(ident.arxiv) if ident.arxiv else None
     return PaperQuery(paper_key(entry), entry.title, entry.year, arxiv, ident.doi)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import re
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,13 +24,12 @@ from bot.engine.identity import arxiv_id
 from bot.engine.model import LinkStatus, PaperMeta
 from bot.net.cache import Cache
 from bot.net.guard import PUBLIC_ONLY, Reach
-from bot.net.scholar.arxiv import ARXIV_BATCH, arxiv_titles
+from bot.net.scholar.arxiv import ARXIV_BATCH, arxiv_link_status, arxiv_titles, query_id
 from bot.net.scholar.http import Http, new_client
 from bot.store import database_for
 from bot.store.gates import SharedGates
 
 NOT_FETCHED = "an arXiv page that names no paper: arXiv's pages are not fetched by robots"
-_OLD_STYLE_CLASS = re.compile(r"^([a-z\-]+)\.[a-z]{2}/")
 _NO_ANSWER = object()
 
 
@@ -41,19 +39,9 @@ def is_arxiv_host(host: str) -> bool:
 
 
 def api_id(url: str) -> str | None:
-    """The id to ask the export API for: old-style ids without their subject class
-    (math.GT/0309136 -> math/0309136), as the review asks them."""
+    """The id to ask the export API for, as the review asks it (``query_id``)."""
     found = arxiv_id(url)
-    return _OLD_STYLE_CLASS.sub(r"\1/", found) if found else None
-
-
-def link_status(url: str, arxiv: str, answer: Any) -> LinkStatus:
-    """What the export API's answer says of a link: no answer proves nothing."""
-    if answer is _NO_ANSWER:
-        return LinkStatus(url, "unverified", "the arXiv export API did not answer")
-    if answer is None:
-        return LinkStatus(url, "broken", f"arXiv has no paper {arxiv}", 404)
-    return LinkStatus(url, "ok", "found through the arXiv export API", 200)
+    return query_id(found) if found else None
 
 
 class ArxivLinks:
@@ -104,7 +92,8 @@ class ArxivLinks:
             self.queued.append(arxiv)
             if self.caller is None:
                 self.caller = asyncio.create_task(self._call_in_turn())
-        return link_status(url, arxiv, await asyncio.shield(answer))
+        found = await asyncio.shield(answer)
+        return arxiv_link_status(url, arxiv, {} if found is _NO_ANSWER else {arxiv: found})
 
     async def _call_in_turn(self) -> None:
         """Cached answers first, then one export-API call per 100 ids at the gate's pace; what

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.engine.identity import arxiv_id_problem
-from bot.engine.model import PaperMeta
+from bot.engine.model import LinkStatus, PaperMeta
 from bot.net.scholar.http import ARXIV_GATE, Http
 
 ARXIV = "arXiv"
 ARXIV_BATCH = 100
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV_ABS_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v\d+)?$", re.I)
+_SUBJECT_CLASS = re.compile(r"^([a-z\-]+)\.[a-z]{2}/")
 _ERROR_ID = re.compile(r"/api/errors#incorrect_id_format_for_(?P<id>\S+)$", re.I)
 
 
@@ -40,6 +41,24 @@ def parse_arxiv_feed(text: str, asked: Iterable[str]) -> dict[str, PaperMeta | N
         arxiv = match.group("id").lower()
         found[arxiv] = PaperMeta(title, year, None, ARXIV, True, f"https://arxiv.org/abs/{arxiv}")
     return {arxiv: found.get(arxiv) for arxiv in asked}
+
+
+def query_id(arxiv: str) -> str:
+    """The id to ask the export API for: old-style ids without their subject class
+    (math.GT/0309136 -> math/0309136)."""
+    return _SUBJECT_CLASS.sub(r"\1/", arxiv)
+
+
+def arxiv_link_status(url: str, arxiv: str, answers: Mapping[str, PaperMeta | None]) -> LinkStatus:
+    """What the export API's ``answers`` say of a link to ``arxiv`` (a review's or an audit's):
+    an id of the wrong syntax is broken without asking, no answer proves nothing."""
+    if problem := arxiv_id_problem(arxiv):
+        return LinkStatus(url, "broken", f"{arxiv} is no arXiv id: {problem}")
+    if arxiv not in answers:
+        return LinkStatus(url, "unverified", "the arXiv export API did not answer")
+    if answers[arxiv] is None:
+        return LinkStatus(url, "broken", f"arXiv has no paper {arxiv}", 404)
+    return LinkStatus(url, "ok", "found through the arXiv export API", 200)
 
 
 def rejected_id(text: str) -> str | None:
