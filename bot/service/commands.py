@@ -23,6 +23,7 @@ from bot.service.payload import CommentEvent
 from bot.service.post import MAX_REASON
 
 USAGE = "`/paperbot recheck` or `/paperbot accept RULE REASON`"
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMAND = re.compile(r"^ {0,3}/paperbot(?:[ \t]+(?P<rest>.*))?$")
 
@@ -48,7 +49,7 @@ def command_in(body: str) -> Command | None:
     """The first command of a comment, or None."""
     fence: str | None = None
     in_html_comment = False
-    for line in body.splitlines():
+    for line in _LINE_END.split(body):  # CommonMark's line endings only, not U+2028 and kin
         if fence is not None:
             if line.strip().startswith(fence):
                 fence = None

@@ -50,6 +50,10 @@ def comment(body: str, login: str = MAINTAINER, kind: str = "User") -> dict:
         ("    /paperbot recheck", None),
         ("<!--\n/paperbot recheck\n-->", None),
         ("/paperbotrecheck", None),
+        ("thanks\u2028/paperbot recheck", None),  # one line to GitHub, whatever Python thinks
+        ("thanks\x85/paperbot recheck", None),
+        ("thanks\r\n/paperbot recheck\r\n", Command("recheck")),
+        ("thanks\r/paperbot recheck", Command("recheck")),  # a lone CR ends a line too
         ("```\ncode\n```\n/paperbot recheck", Command("recheck")),
     ],
 )  # fmt: skip
